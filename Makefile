@@ -1,0 +1,50 @@
+# hapair.loadbalancer: the two commands a newcomer needs, on a fresh Debian 12 machine as root.
+#   make demo     set everything up, then deploy a real pair to local containers (the lab)
+#   make test     set everything up, then run every test
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+ROOT := $(CURDIR)
+VENV := $(ROOT)/.venv
+export PATH := $(VENV)/bin:$(PATH)
+export CONTAINERS_CONF := $(ROOT)/tests/podman/containers.conf
+export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
+export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.cache/collections
+export ANSIBLE_FORCE_COLOR ?= 0
+export PY_COLORS ?= 0
+
+.PHONY: help bootstrap collection demo demo-down test unit lint molecule clean
+
+help:
+	@sed -n '2,4p' Makefile
+
+bootstrap:
+	scripts/bootstrap.sh
+
+# Build the collection tarball and install that, not the checkout: the tests run what users get.
+collection: bootstrap
+	rm -rf .cache/build && mkdir -p .cache/build
+	ansible-galaxy collection build --force --output-path .cache/build > /dev/null
+	ansible-galaxy collection install --force --no-deps -p $(ANSIBLE_COLLECTIONS_PATH) \
+	  .cache/build/hapair-loadbalancer-*.tar.gz > /dev/null
+	@echo "==> installed $$(ls .cache/build) into .cache/collections"
+
+demo: collection
+	scripts/lab.sh up
+
+demo-down:
+	scripts/lab.sh down
+
+test: collection
+	$(MAKE) --no-print-directory unit lint molecule
+
+unit:
+	pytest -q tests/unit
+
+lint:
+	ansible-lint
+
+molecule:
+	molecule test --all
+
+clean: demo-down
+	rm -rf .cache .pytest_cache
