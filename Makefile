@@ -11,6 +11,8 @@ export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.cache/collections
 export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
+export NO_COLOR ?= 1
+export HAPAIR_NODE_IMAGE := $(shell scripts/build-image.sh --print)
 
 .PHONY: help bootstrap collection demo demo-down test unit lint molecule clean
 

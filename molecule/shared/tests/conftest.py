@@ -1,0 +1,56 @@
+"""Fixtures for the molecule verifiers: the nodes, the VIP and bounded probes.
+
+The scenario's molecule.yml names the VIP, the load-balancer nodes (in group order, so the
+first is the configured MASTER) and the backends. Hosts are reached with testinfra's podman
+backend: one `podman exec` per command.
+"""
+
+import os
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+import testinfra
+
+VIP = os.environ["HAPAIR_VIP"]
+LB_NODES = os.environ["HAPAIR_LB_NODES"].split(",")
+BACKENDS = os.environ["HAPAIR_BACKENDS"].split(",")
+
+
+@pytest.fixture(scope="session")
+def lbs():
+    """Load-balancer nodes by name, in group order."""
+    return {name: testinfra.get_host(f"podman://{name}") for name in LB_NODES}
+
+
+def holders(lbs):
+    """Names of the nodes whose kernel holds the VIP now."""
+    found = []
+    for name, host in lbs.items():
+        out = host.check_output("ip -o addr show")
+        addresses = {line.split()[3].split("/")[0] for line in out.splitlines() if len(line.split()) > 3}
+        if VIP in addresses:
+            found.append(name)
+    return found
+
+
+def wait_until(predicate, timeout, interval=0.1):
+    """Poll predicate until it is true or timeout seconds pass; return (ok, elapsed)."""
+    start = time.monotonic()
+    while True:
+        if predicate():
+            return True, time.monotonic() - start
+        if time.monotonic() - start > timeout:
+            return False, time.monotonic() - start
+        time.sleep(interval)
+
+
+def http_get(path="/", timeout=2.0):
+    """One request through the VIP on a new TCP connection: (status, body, headers) or None."""
+    request = urllib.request.Request(f"http://{VIP}{path}", headers={"Connection": "close"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read().decode(), response.headers
+    except (urllib.error.URLError, OSError):
+        return None
