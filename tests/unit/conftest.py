@@ -1,0 +1,81 @@
+"""Render the role templates with Ansible itself and hand the results to the tests.
+
+Rendering goes through ansible-playbook (tests/unit/render.yml), so the templates meet the
+same Jinja, filters and variable precedence as on a real run. The daemons' own checkers
+(keepalived -t, haproxy -c) must be installed on this machine: scripts/bootstrap.sh does it.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+UNIT = ROOT / "tests" / "unit"
+# Rendered files live under the repository (root-owned, not world-writable), because
+# keepalived's script security refuses scripts below a world-writable directory like /tmp.
+WORK = ROOT / ".cache" / "unit"
+
+
+def default_interface():
+    """The interface of this machine's default route: keepalived -t wants a real one."""
+    out = subprocess.run(["ip", "-j", "route", "show", "default"], capture_output=True, text=True, check=True)
+    routes = json.loads(out.stdout or "[]")
+    if routes:
+        return routes[0]["dev"]
+    links = json.loads(subprocess.run(["ip", "-j", "link"], capture_output=True, text=True, check=True).stdout)
+    return next(link["ifname"] for link in links if link["ifname"] != "lo")
+
+
+def render(sample, out, **extra):
+    """Render every template for lb1 and lb2 from a sample file; return the output dir."""
+    if out.exists():
+        shutil.rmtree(out)
+    for host in ("lb1", "lb2"):
+        (out / host).mkdir(parents=True)
+    extra_vars = {
+        "out": str(out),
+        "keepalived_interface": default_interface(),
+        # The checkers run on this machine: point at what exists here.
+        "keepalived_script_user": "nobody",
+        "__keepalived_helper": str(out / "lb1" / "hapair-keepalived"),
+        **extra,
+    }
+    cmd = [
+        "ansible-playbook", "-i", str(UNIT / "inventory.yml"), str(UNIT / "render.yml"),
+        "-e", f"@{UNIT / 'samples' / sample}", "-e", json.dumps(extra_vars),
+    ]
+    env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="session")
+def classic():
+    return render("classic.yml", WORK / "classic")
+
+
+@pytest.fixture(scope="session")
+def tcp():
+    return render("tcp.yml", WORK / "tcp")
+
+
+@pytest.fixture(scope="session")
+def render_sample():
+    """Render a sample with extra variables into a directory of its own."""
+    return lambda name, sample, **extra: render(sample, WORK / name, **extra)
+
+
+def keepalived_check(helper, conf):
+    """Run keepalived -t through the helper the role installs; (ok, messages)."""
+    result = subprocess.run([str(helper), "validate", str(conf)], capture_output=True, text=True)
+    return result.returncode == 0, result.stderr
+
+
+def haproxy_check(conf):
+    result = subprocess.run(["haproxy", "-c", "-f", str(conf)], capture_output=True, text=True)
+    return result.returncode == 0, result.stdout + result.stderr

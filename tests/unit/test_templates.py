@@ -1,0 +1,107 @@
+"""Role templates rendered from sample data pass the daemons' own checkers, and bad input fails them."""
+
+import re
+
+import pytest
+from conftest import haproxy_check, keepalived_check
+
+
+def instances(text):
+    """vrrp_instance blocks of a keepalived.conf by name."""
+    return dict(re.findall(r"vrrp_instance (\S+) \{(.*?)\n\}", text, flags=re.S))
+
+
+@pytest.mark.parametrize("host", ["lb1", "lb2"])
+def test_classic_keepalived_conf_passes_keepalived_t(classic, host):
+    ok, messages = keepalived_check(classic / "lb1" / "hapair-keepalived", classic / host / "keepalived.conf")
+    assert ok, messages
+
+
+def test_classic_roles_follow_the_group_order(classic):
+    master = instances((classic / "lb1" / "keepalived.conf").read_text())["VI_1"]
+    backup = instances((classic / "lb2" / "keepalived.conf").read_text())["VI_1"]
+    assert "state MASTER" in master and "priority 100" in master
+    assert "state BACKUP" in backup and "priority 90" in backup
+    for block in (master, backup):
+        assert "virtual_router_id 51" in block
+        assert "auth_type PASS" in block and "auth_pass s3cret" in block
+        assert "192.0.2.100/24 dev" in block
+        assert "chk_haproxy" in block
+
+
+def test_haproxy_check_weight_moves_the_vip(classic):
+    text = (classic / "lb1" / "keepalived.conf").read_text()
+    weight = int(re.search(r"weight (-?\d+)", text).group(1))
+    # A dead HAProxy must drop the MASTER (100) below the BACKUP (90).
+    assert 100 + weight < 90
+    assert "enable_script_security" in text
+    assert "script_user nobody" in text
+
+
+def test_classic_haproxy_cfg_passes_haproxy_c(classic):
+    ok, messages = haproxy_check(classic / "lb1" / "haproxy.cfg")
+    assert ok, messages
+
+
+def test_classic_haproxy_cfg_content(classic):
+    text = (classic / "lb1" / "haproxy.cfg").read_text()
+    assert text.startswith("#")  # ansible_managed header
+    assert "master-worker" in text
+    assert "bind 127.0.0.1:8404" in text  # stats on loopback
+    assert "bind 192.0.2.100:80" in text
+    assert "http-check send meth GET uri /health" in text
+    assert "http-check expect status 200" in text
+    assert "cookie SERVERID insert indirect nocache" in text
+    assert "server web1 192.0.2.21:8080 check cookie web1" in text
+    assert "default-server inter 2s fall 3 rise 2" in text
+
+
+@pytest.mark.parametrize("host", ["lb1", "lb2"])
+def test_tcp_example_passes_both_checkers(tcp, host):
+    ok, messages = keepalived_check(tcp / "lb1" / "hapair-keepalived", tcp / host / "keepalived.conf")
+    assert ok, messages
+    ok, messages = haproxy_check(tcp / host / "haproxy.cfg")
+    assert ok, messages
+
+
+def test_tcp_example_mirrors_the_masters(tcp):
+    lb1 = instances((tcp / "lb1" / "keepalived.conf").read_text())
+    lb2 = instances((tcp / "lb2" / "keepalived.conf").read_text())
+    assert "state MASTER" in lb1["VI_DB"] and "state BACKUP" in lb2["VI_DB"]
+    assert "state BACKUP" in lb1["VI_DB2"] and "state MASTER" in lb2["VI_DB2"]
+    assert "priority 100" in lb2["VI_DB2"] and "priority 90" in lb1["VI_DB2"]
+    assert "track_script" not in lb1["VI_DB2"]
+    text = (tcp / "lb1" / "haproxy.cfg").read_text()
+    assert "mode tcp" in text and "option tcplog" in text and "option httplog" not in text
+    assert "server db2 198.51.100.22:5432 check backup" in text
+
+
+def test_keepalived_errors_are_reported_despite_the_2_2_7_exit_status(render_sample):
+    out = render_sample(
+        "bad-vrid", "classic.yml",
+        keepalived_instances=[{"name": "VI_1", "virtual_router_id": 300, "vips": ["192.0.2.100/24"]}],
+    )
+    ok, messages = keepalived_check(out / "lb1" / "hapair-keepalived", out / "lb1" / "keepalived.conf")
+    assert not ok
+    assert "VRID" in messages or "300" in messages, messages
+
+
+def test_keepalived_would_truncate_a_long_password_so_the_file_is_refused(render_sample):
+    out = render_sample("long-pass", "classic.yml", keepalived_auth_pass="much-too-long")
+    ok, messages = keepalived_check(out / "lb1" / "hapair-keepalived", out / "lb1" / "keepalived.conf")
+    assert not ok
+    assert "auth_pass" in messages, messages
+
+
+def test_haproxy_rejects_a_broken_free_form_line(render_sample):
+    out = render_sample(
+        "bad-haproxy", "classic.yml",
+        haproxy_backends=[{
+            "name": "web",
+            "servers": [{"name": "web1", "address": "192.0.2.21", "port": 8080}],
+            "options": ["server broken-line-without-address"],
+        }],
+    )
+    ok, messages = haproxy_check(out / "lb1" / "haproxy.cfg")
+    assert not ok
+    assert "'server' expects <name> and <addr>" in messages, messages
