@@ -44,6 +44,7 @@ unit:
 
 lint:
 	ansible-lint
+	antsibull-changelog lint
 
 molecule:
 	molecule test --all

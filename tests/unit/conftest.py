@@ -31,7 +31,7 @@ def default_interface():
 
 
 def render(sample, out, **extra):
-    """Render every template for lb1 and lb2 from a sample file; return the output dir."""
+    """Render every template for lb1 and lb2 from a variables file; return the output dir."""
     if out.exists():
         shutil.rmtree(out)
     for host in ("lb1", "lb2"):
@@ -46,7 +46,7 @@ def render(sample, out, **extra):
     }
     cmd = [
         "ansible-playbook", "-i", str(UNIT / "inventory.yml"), str(UNIT / "render.yml"),
-        "-e", f"@{UNIT / 'samples' / sample}", "-e", json.dumps(extra_vars),
+        "-e", f"@{sample}", "-e", json.dumps(extra_vars),
     ]
     env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
@@ -54,20 +54,33 @@ def render(sample, out, **extra):
     return out
 
 
+SAMPLES = UNIT / "samples"
+EXAMPLES = ROOT / "docs" / "examples"
+# The documented inventories read the password from a vault variable.
+VAULT = {"vault_keepalived_auth_pass": "s3cret"}
+
+
 @pytest.fixture(scope="session")
 def classic():
-    return render("classic.yml", WORK / "classic")
+    return render(SAMPLES / "classic.yml", WORK / "classic")
 
 
 @pytest.fixture(scope="session")
 def tcp():
-    return render("tcp.yml", WORK / "tcp")
+    return render(SAMPLES / "tcp-active-active.yml", WORK / "tcp")
 
 
 @pytest.fixture(scope="session")
 def render_sample():
     """Render a sample with extra variables into a directory of its own."""
-    return lambda name, sample, **extra: render(sample, WORK / name, **extra)
+    return lambda name, sample, **extra: render(SAMPLES / sample, WORK / name, **extra)
+
+
+@pytest.fixture(scope="session", params=["classic-pair", "tcp"])
+def documented(request):
+    """Each example inventory under docs/examples, rendered."""
+    example = EXAMPLES / request.param / "group_vars" / "lb.yml"
+    return render(example, WORK / f"docs-{request.param}", **VAULT)
 
 
 def keepalived_check(helper, conf):

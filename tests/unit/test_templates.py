@@ -105,3 +105,11 @@ def test_haproxy_rejects_a_broken_free_form_line(render_sample):
     ok, messages = haproxy_check(out / "lb1" / "haproxy.cfg")
     assert not ok
     assert "'server' expects <name> and <addr>" in messages, messages
+
+
+@pytest.mark.parametrize("host", ["lb1", "lb2"])
+def test_documented_examples_pass_both_checkers(documented, host):
+    ok, messages = keepalived_check(documented / "lb1" / "hapair-keepalived", documented / host / "keepalived.conf")
+    assert ok, messages
+    ok, messages = haproxy_check(documented / host / "haproxy.cfg")
+    assert ok, messages
