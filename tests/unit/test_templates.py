@@ -56,12 +56,16 @@ def test_classic_haproxy_cfg_content(classic):
     assert "default-server inter 2s fall 3 rise 2" in text
 
 
+def assert_both_checkers_pass(out, host):
+    ok, messages = keepalived_check(out / "lb1" / "hapair-keepalived", out / host / "keepalived.conf")
+    assert ok, messages
+    ok, messages = haproxy_check(out / host / "haproxy.cfg")
+    assert ok, messages
+
+
 @pytest.mark.parametrize("host", ["lb1", "lb2"])
 def test_tcp_example_passes_both_checkers(tcp, host):
-    ok, messages = keepalived_check(tcp / "lb1" / "hapair-keepalived", tcp / host / "keepalived.conf")
-    assert ok, messages
-    ok, messages = haproxy_check(tcp / host / "haproxy.cfg")
-    assert ok, messages
+    assert_both_checkers_pass(tcp, host)
 
 
 def test_tcp_example_mirrors_the_masters(tcp):
@@ -109,7 +113,4 @@ def test_haproxy_rejects_a_broken_free_form_line(render_sample):
 
 @pytest.mark.parametrize("host", ["lb1", "lb2"])
 def test_documented_examples_pass_both_checkers(documented, host):
-    ok, messages = keepalived_check(documented / "lb1" / "hapair-keepalived", documented / host / "keepalived.conf")
-    assert ok, messages
-    ok, messages = haproxy_check(documented / host / "haproxy.cfg")
-    assert ok, messages
+    assert_both_checkers_pass(documented, host)

@@ -54,3 +54,17 @@ def http_get(path="/", timeout=2.0):
             return response.status, response.read().decode(), response.headers
     except (urllib.error.URLError, OSError):
         return None
+
+
+def assert_vip_served_by(lbs, node, timeout):
+    """The VIP moves to node alone within timeout seconds, and HTTP through it is answered."""
+    settled, _ = wait_until(lambda: holders(lbs) == [node], timeout=timeout)
+    assert settled, f"{node} did not hold {VIP} alone within {timeout} s: holders {holders(lbs)}"
+    answer = http_get()
+    assert answer is not None and answer[0] == 200, f"no HTTP answer through {VIP} held by {node}"
+
+
+def vrrp_state(host, instance="VI_1"):
+    """keepalived's own view, from the state file its notify script writes."""
+    state = host.file(f"/var/lib/hapair-keepalived/{instance}.state")
+    return state.content_string.strip() if state.exists else None

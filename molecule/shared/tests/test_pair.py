@@ -4,13 +4,15 @@ Tests run in file order; the failover test is last and restores the pair even if
 """
 
 import pytest
-from conftest import BACKENDS, LB_NODES, VIP, holders, http_get, wait_until
+from conftest import BACKENDS, LB_NODES, VIP, assert_vip_served_by, holders, http_get, vrrp_state, wait_until
 
 MASTER, BACKUP = LB_NODES[0], LB_NODES[1]
 
 
 def test_exactly_one_node_holds_the_vip_and_it_is_the_master(lbs):
     assert holders(lbs) == [MASTER]
+    assert vrrp_state(lbs[MASTER]) == "MASTER"
+    assert vrrp_state(lbs[BACKUP]) == "BACKUP"
 
 
 def test_http_through_the_vip_reaches_both_backends(lbs):
@@ -51,6 +53,10 @@ def test_vrrp_is_accepted_from_the_group_only(lbs, name):
     # Everything else VRRP is dropped, after the accepts.
     assert rules[-1].startswith("-A HAPAIR-VRRP -p vrrp") and rules[-1].endswith("-j DROP")
     assert any("-p vrrp" in r and r.endswith("-j HAPAIR-VRRP") for r in host.check_output("iptables -S INPUT").splitlines())
+    # Saved for the next boot, where netfilter-persistent restores them.
+    saved = host.file("/etc/iptables/rules.v4")
+    assert saved.exists and "-A HAPAIR-VRRP -s" in saved.content_string
+    assert host.service("netfilter-persistent").is_enabled
 
 
 @pytest.mark.parametrize("name", LB_NODES)
@@ -78,14 +84,11 @@ def test_failover_on_clean_stop_and_return(lbs):
     master = lbs[MASTER]
     try:
         master.check_output("systemctl stop keepalived")
-        moved, elapsed = wait_until(lambda: holders(lbs) == [BACKUP], timeout=5)
-        assert moved, f"{BACKUP} did not take {VIP} within 5 s: holders {holders(lbs)}"
-        answer = http_get()
-        assert answer is not None and answer[0] == 200
-        assert lbs[BACKUP].file(f"/var/lib/hapair-keepalived/VI_1.state").content_string.strip() == "MASTER"
+        # A clean stop sends a priority-0 advert: the BACKUP takes over at once.
+        assert_vip_served_by(lbs, BACKUP, timeout=5)
+        assert wait_until(lambda: vrrp_state(lbs[BACKUP]) == "MASTER", timeout=2)[0]
     finally:
         master.run("systemctl start keepalived")
-    back, _ = wait_until(lambda: holders(lbs) == [MASTER], timeout=10)
-    assert back, f"{VIP} did not return to {MASTER}: holders {holders(lbs)}"
-    answer = http_get()
-    assert answer is not None and answer[0] == 200
+    # The MASTER has the higher priority and preempts when it returns.
+    assert_vip_served_by(lbs, MASTER, timeout=10)
+    assert wait_until(lambda: vrrp_state(lbs[BACKUP]) == "BACKUP", timeout=2)[0]
