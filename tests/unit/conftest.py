@@ -81,14 +81,3 @@ def documented(request):
     """Each example inventory under docs/examples, rendered."""
     example = EXAMPLES / request.param / "group_vars" / "lb.yml"
     return render(example, WORK / f"docs-{request.param}", **VAULT)
-
-
-def keepalived_check(helper, conf):
-    """Run keepalived -t through the helper the role installs; (ok, messages)."""
-    result = subprocess.run([str(helper), "validate", str(conf)], capture_output=True, text=True)
-    return result.returncode == 0, result.stderr
-
-
-def haproxy_check(conf):
-    result = subprocess.run(["haproxy", "-c", "-f", str(conf)], capture_output=True, text=True)
-    return result.returncode == 0, result.stdout + result.stderr

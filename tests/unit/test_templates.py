@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from conftest import haproxy_check, keepalived_check
+from template_checks import haproxy_check, keepalived_check
 
 
 def instances(text):

@@ -1,0 +1,215 @@
+# -*- coding: utf-8 -*-
+# Copyright: hapair.loadbalancer contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read which node holds a VIP: the kernel's addresses and keepalived's own state.
+
+Plain functions over text, so the unit tests feed them recorded real output:
+``ip -j addr show``, keepalived's JSON dump (/tmp/keepalived.json), its data dump
+(/tmp/keepalived.data) and keepalived.conf. Nothing here touches the host.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+# keepalived's vrrp.h: VRRP_STATE_INIT, _BACK, _MAST, _FAULT, _DELETED, _STOP.
+STATE_NAMES = {0: "INIT", 1: "BACKUP", 2: "MASTER", 3: "FAULT", 97: "DELETED", 98: "STOP"}
+
+
+class StateError(ValueError):
+    """Output that cannot be read as what it claims to be."""
+
+
+def address_only(vip):
+    """'192.0.2.100/24 dev eth0 scope global' -> '192.0.2.100'; IPv6 is lower-cased."""
+    return vip.split()[0].split("/")[0].lower()
+
+
+def parse_ip_addresses(text):
+    """``ip -j addr show`` -> {address: interface} for every address the kernel holds."""
+    try:
+        links = json.loads(text)
+    except ValueError as exc:
+        raise StateError(f"'ip -j addr show' did not print JSON: {exc}") from None
+    if not isinstance(links, list):
+        raise StateError("'ip -j addr show' printed JSON that is not a list of interfaces")
+    held = {}
+    for link in links:
+        if not isinstance(link, dict):
+            raise StateError("'ip -j addr show' printed an interface that is not an object")
+        for info in link.get("addr_info", []):
+            if "local" in info:
+                held[info["local"].lower()] = link.get("ifname")
+    return held
+
+
+def _instance(name, state, base, effective, vrid, interface, vips):
+    return {
+        "name": name,
+        "state": state,
+        "base_priority": base,
+        "effective_priority": effective,
+        "virtual_router_id": vrid,
+        "interface": interface,
+        "vips": [address_only(v) for v in vips],
+    }
+
+
+def parse_json_dump(text):
+    """keepalived's JSON dump -> list of instances (never the authentication data)."""
+    try:
+        dump = json.loads(text)
+    except ValueError as exc:
+        raise StateError(f"keepalived's JSON dump is not valid JSON: {exc}") from None
+    if not isinstance(dump, list):
+        raise StateError("keepalived's JSON dump is not a list of VRRP instances")
+    instances = []
+    for entry in dump:
+        data = entry.get("data") if isinstance(entry, dict) else None
+        if not isinstance(data, dict) or "iname" not in data or "state" not in data:
+            raise StateError("keepalived's JSON dump has an instance without 'data.iname' and 'data.state'")
+        code = data["state"]
+        instances.append(_instance(
+            data["iname"],
+            STATE_NAMES.get(code, f"UNKNOWN({code})"),
+            data.get("base_priority"),
+            data.get("effective_priority"),
+            data.get("vrid"),
+            data.get("ifp_ifname"),
+            data.get("vips", []),
+        ))
+    return instances
+
+
+_DATA_FIELDS = {
+    "State": "state",
+    "Priority": "base_priority",
+    "Effective priority": "effective_priority",
+    "Virtual Router ID": "virtual_router_id",
+    "Interface": "interface",
+}
+
+
+def parse_data_dump(text):
+    """keepalived's data dump (the text one, for builds without JSON) -> list of instances."""
+    if "------< VRRP Topology >------" not in text:
+        raise StateError("keepalived's data dump has no 'VRRP Topology' section")
+    topology = text.split("------< VRRP Topology >------", 1)[1].split("------<", 1)[0]
+    instances = []
+    for block in re.split(r"^ VRRP Instance = ", topology, flags=re.M)[1:]:
+        lines = block.splitlines()
+        fields = {"name": lines[0].strip(), "vips": []}
+        in_vips = False
+        for line in lines[1:]:
+            stripped = line.strip()
+            if in_vips:
+                if line.startswith("     "):
+                    fields["vips"].append(stripped)
+                    continue
+                in_vips = False
+            if stripped.startswith("Virtual IP ("):
+                in_vips = True
+                continue
+            key, sep, value = stripped.partition(" = ")
+            if sep and key in _DATA_FIELDS and _DATA_FIELDS[key] not in fields:
+                fields[_DATA_FIELDS[key]] = value.strip()
+        if "state" not in fields:
+            raise StateError(f"keepalived's data dump has no State for instance {fields['name']}")
+
+        def number(key):
+            value = fields.get(key)
+            return int(value) if value is not None and value.isdigit() else None
+
+        instances.append(_instance(
+            fields["name"], fields["state"], number("base_priority"), number("effective_priority"),
+            number("virtual_router_id"), fields.get("interface"), fields["vips"],
+        ))
+    if not instances:
+        raise StateError("keepalived's data dump lists no VRRP instance")
+    return instances
+
+
+def parse_config(text):
+    """keepalived.conf -> list of instances with their VIPs, state STOP (keepalived not running)."""
+    instances = []
+    tokens = re.sub(r"[#!][^\n]*", "", text).replace("{", " { ").replace("}", " } ").split()
+    i = 0
+    while i < len(tokens):
+        if tokens[i] == "vrrp_instance" and i + 2 < len(tokens) and tokens[i + 2] == "{":
+            name, depth, j = tokens[i + 1], 1, i + 3
+            interface, vrid, vips = None, None, []
+            while j < len(tokens) and depth:
+                token = tokens[j]
+                if token == "{":
+                    depth += 1
+                elif token == "}":
+                    depth -= 1
+                elif depth == 1 and token == "interface" and j + 1 < len(tokens):
+                    interface = tokens[j + 1]
+                elif depth == 1 and token == "virtual_router_id" and j + 1 < len(tokens):
+                    vrid = int(tokens[j + 1]) if tokens[j + 1].isdigit() else None
+                elif depth == 1 and token == "virtual_ipaddress" and tokens[j + 1] == "{":
+                    j += 2
+                    while j < len(tokens) and tokens[j] != "}":
+                        if re.match(r"^[0-9a-fA-F:.]+(/\d+)?$", tokens[j]) and ("." in tokens[j] or ":" in tokens[j]):
+                            vips.append(tokens[j])
+                        j += 1
+                j += 1
+            instances.append(_instance(name, "STOP", None, None, vrid, interface, vips))
+            i = j
+        else:
+            i += 1
+    return instances
+
+
+def assess(instances, held, vips=None, instance=None):
+    """One report per VIP: does the kernel hold it, what does keepalived say, do they agree.
+
+    instances: from one of the parsers; held: from parse_ip_addresses; vips: restrict to
+    these addresses (default: every VIP of the selected instances); instance: restrict to
+    one instance name. A VIP that no instance carries is reported with instance None.
+    """
+    selected = [i for i in instances if instance is None or i["name"] == instance]
+    by_vip = {}
+    for inst in selected:
+        for vip in inst["vips"]:
+            by_vip.setdefault(vip, inst)
+    wanted = [address_only(v) for v in vips] if vips else list(by_vip)
+    reports = []
+    for vip in wanted:
+        inst = by_vip.get(vip)
+        holds = vip in held
+        state = inst["state"] if inst else None
+        reports.append({
+            "address": vip,
+            "instance": inst["name"] if inst else None,
+            "interface": held.get(vip) or (inst["interface"] if inst else None),
+            "held": holds,
+            "state": state,
+            "base_priority": inst["base_priority"] if inst else None,
+            "effective_priority": inst["effective_priority"] if inst else None,
+            # keepalived and the kernel agree when the MASTER, and only the MASTER, holds it.
+            "agree": inst is not None and holds == (state == "MASTER"),
+        })
+    return reports
+
+
+def describe(report):
+    """'VIP 192.0.2.100 (VI_1): held, keepalived says BACKUP' for messages."""
+    where = f" ({report['instance']})" if report["instance"] else ""
+    holds = "held by this node" if report["held"] else "not held by this node"
+    if report["instance"] is None:
+        return f"VIP {report['address']}: {holds}, and no keepalived instance carries it"
+    return f"VIP {report['address']}{where}: {holds}, keepalived says {report['state']}"
+
+
+def matches(report, expect):
+    """Whether one VIP's report meets the expectation master, backup or any."""
+    if not report["agree"]:
+        return False
+    if expect == "master":
+        return report["held"] and report["state"] == "MASTER"
+    if expect == "backup":
+        return not report["held"] and report["state"] == "BACKUP"
+    return True
