@@ -5,7 +5,9 @@ first is the configured MASTER) and the backends. Hosts are reached with testinf
 backend: one `podman exec` per command.
 """
 
+import json
 import os
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -16,6 +18,9 @@ import testinfra
 VIP = os.environ["HAPAIR_VIP"]
 LB_NODES = os.environ["HAPAIR_LB_NODES"].split(",")
 BACKENDS = os.environ["HAPAIR_BACKENDS"].split(",")
+# The scenario's inventory and the extra variables its playbooks run with.
+INVENTORY = os.environ.get("HAPAIR_INVENTORY") or os.environ.get("MOLECULE_INVENTORY_FILE", "")
+EXTRA_VARS = os.environ.get("HAPAIR_EXTRA_VARS", "")
 
 
 @pytest.fixture(scope="session")
@@ -24,10 +29,18 @@ def lbs():
     return {name: testinfra.get_host(f"podman://{name}") for name in LB_NODES}
 
 
+def running(name):
+    """Whether the node's container runs (a crash test kills it)."""
+    out = subprocess.run(["podman", "inspect", "-f", "{{.State.Running}}", name], capture_output=True, text=True)
+    return out.stdout.strip() == "true"
+
+
 def holders(lbs):
-    """Names of the nodes whose kernel holds the VIP now."""
+    """Names of the running nodes whose kernel holds the VIP now."""
     found = []
     for name, host in lbs.items():
+        if not running(name):
+            continue
         out = host.check_output("ip -o addr show")
         addresses = {line.split()[3].split("/")[0] for line in out.splitlines() if len(line.split()) > 3}
         if VIP in addresses:
@@ -68,3 +81,34 @@ def vrrp_state(host, instance="VI_1"):
     """keepalived's own view, from the state file its notify script writes."""
     state = host.file(f"/var/lib/hapair-keepalived/{instance}.state")
     return state.content_string.strip() if state.exists else None
+
+
+def ansible_json(cmd, timeout=120):
+    """Run an ansible command with the JSON callback: (returncode, parsed output)."""
+    env = {**os.environ, "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1"}
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    return done.returncode, json.loads(done.stdout)
+
+
+def vip_status(node, **args):
+    """Run hapair.loadbalancer.vip_status on one node; its result (failed or not)."""
+    cmd = ["ansible", "-i", INVENTORY, node, "-m", "hapair.loadbalancer.vip_status", "-a", json.dumps(args)]
+    _, out = ansible_json(cmd)
+    return out["plays"][0]["tasks"][0]["hosts"][node]
+
+
+def group_verdict(timeout=2):
+    """Run the group verdict playbook: (passed, every message it printed)."""
+    cmd = ["ansible-playbook", "-i", INVENTORY, "hapair.loadbalancer.verify", "-e", f"hapair_verify_timeout={timeout}"]
+    if EXTRA_VARS:
+        cmd += ["-e", EXTRA_VARS]
+    rc, out = ansible_json(cmd)
+    messages = [
+        result.get("msg", "")
+        for play in out["plays"] for task in play["tasks"] for result in task["hosts"].values()
+    ] + [
+        item.get("msg", "")
+        for play in out["plays"] for task in play["tasks"] for result in task["hosts"].values()
+        for item in result.get("results", [])
+    ]
+    return rc == 0, messages

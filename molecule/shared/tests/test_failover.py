@@ -1,0 +1,105 @@
+"""Failover, proven: crash, clean stop, HAProxy death and split brain, with traffic through the
+VIP and vip_status. Each test starts from a healthy pair and leaves one behind, also when it fails.
+"""
+
+import subprocess
+
+import pytest
+from conftest import (
+    LB_NODES, VIP, assert_vip_served_by, group_verdict, holders, http_get, vip_status, wait_until,
+)
+
+MASTER, BACKUP = LB_NODES[0], LB_NODES[1]
+# keepalived's defaults here: advert_int 1 s; the BACKUP (priority 90) declares the MASTER
+# dead after 3 adverts plus a skew of (256 - 90) / 256 s.
+ADVERT_INT = 1.0
+SKEW = (256 - 90) / 256
+CRASH_BOUND = 3 * ADVERT_INT + SKEW + 1
+
+
+def served_by(lbs, node):
+    answer = http_get(timeout=0.5)
+    return answer is not None and answer[0] == 200 and holders(lbs) == [node]
+
+
+@pytest.fixture
+def healthy(lbs):
+    """The MASTER holds the VIP, the BACKUP stands by, both say so, and traffic flows."""
+    assert_vip_served_by(lbs, MASTER, timeout=60)
+    for node, expect in ((MASTER, "master"), (BACKUP, "backup")):
+        status = vip_status(node, expect=expect, wait=True, timeout=15)
+        assert not status.get("failed"), status["msg"]
+    return lbs
+
+
+def test_crash_of_the_master(healthy):
+    lbs = healthy
+    subprocess.run(["podman", "kill", "--signal", "KILL", MASTER], check=True, capture_output=True)
+    try:
+        moved, elapsed = wait_until(lambda: served_by(lbs, BACKUP), timeout=CRASH_BOUND, interval=0.05)
+        assert moved, f"{BACKUP} did not serve {VIP} within {CRASH_BOUND:.2f} s of the crash"
+        status = vip_status(BACKUP, expect="master")
+        assert not status.get("failed"), status["msg"]
+    finally:
+        subprocess.run(["podman", "start", MASTER], check=True, capture_output=True)
+    # The MASTER boots, keepalived starts, and with the higher priority it preempts.
+    assert_vip_served_by(lbs, MASTER, timeout=60)
+    status = vip_status(MASTER, expect="master", wait=True, timeout=10)
+    assert not status.get("failed"), status["msg"]
+
+
+def test_clean_stop_of_keepalived(healthy):
+    lbs = healthy
+    master = lbs[MASTER]
+    try:
+        master.check_output("systemctl stop keepalived")
+        # The stopping MASTER sends a priority-0 advert: no waiting for the down timer.
+        moved, elapsed = wait_until(lambda: holders(lbs) == [BACKUP], timeout=1.5, interval=0.05)
+        assert moved, f"{BACKUP} did not take {VIP} within 1.5 s of a clean stop"
+        status = vip_status(MASTER, expect="backup")
+        assert status["vips"][0]["state"] == "STOP" and not status["vips"][0]["held"], status["msg"]
+        assert http_get() is not None
+    finally:
+        master.run("systemctl start keepalived")
+    assert_vip_served_by(lbs, MASTER, timeout=10)
+
+
+def test_haproxy_death_moves_the_vip(healthy):
+    lbs = healthy
+    master = lbs[MASTER]
+    try:
+        # A death that sticks: the unit is masked for this boot, so Restart=always cannot
+        # bring HAProxy back before keepalived's check notices.
+        master.check_output("systemctl mask --runtime haproxy")
+        master.check_output("systemctl kill --signal=SIGKILL haproxy")
+        # Check every 2 s, down after 2 failures: the MASTER drops to 80, below the BACKUP's 90.
+        assert_vip_served_by(lbs, BACKUP, timeout=10)
+        status = vip_status(MASTER, expect="backup", wait=True, timeout=5)
+        assert not status.get("failed"), status["msg"]
+        assert status["vips"][0]["effective_priority"] == status["vips"][0]["base_priority"] - 20
+    finally:
+        master.run("systemctl unmask --runtime haproxy")
+        master.run("systemctl start haproxy")
+    # Up after 2 good checks: priority 100 again, and the MASTER preempts.
+    assert_vip_served_by(lbs, MASTER, timeout=15)
+
+
+def test_split_brain_is_named_and_heals(healthy):
+    lbs = healthy
+    backup = lbs[BACKUP]
+    rule = "INPUT -p vrrp -m comment --comment hapair-test-split-brain -j DROP"
+    try:
+        backup.check_output(f"iptables -I {rule}")
+        split, _ = wait_until(lambda: sorted(holders(lbs)) == sorted(LB_NODES), timeout=CRASH_BOUND + 2)
+        assert split, f"cutting VRRP did not split the pair: holders {holders(lbs)}"
+        passed, messages = group_verdict()
+        assert not passed
+        verdict = next(m for m in messages if "SPLIT BRAIN" in m)
+        assert MASTER in verdict and BACKUP in verdict and VIP in verdict
+    finally:
+        backup.run(f"iptables -D {rule}")
+    # VRRP flows again: the lower priority yields, one holder remains.
+    assert_vip_served_by(lbs, MASTER, timeout=10)
+    passed, messages = group_verdict()
+    assert passed, messages
+    assert any(f"VIP {VIP} (VI_1) is held by {MASTER}" in m for m in messages), messages
