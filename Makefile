@@ -14,7 +14,7 @@ export PY_COLORS ?= 0
 export NO_COLOR ?= 1
 export HAPAIR_NODE_IMAGE := $(shell scripts/build-image.sh --print)
 
-.PHONY: help bootstrap collection demo demo-down test unit lint molecule clean
+.PHONY: help bootstrap collection demo demo-down test unit lint molecule bench clean
 
 help:
 	@sed -n '2,4p' Makefile
@@ -48,6 +48,10 @@ lint:
 
 molecule:
 	molecule test --all
+
+# Failover, reloads and converge times on the lab; writes docs/benchmarks.md (about 5 minutes).
+bench: collection
+	python scripts/bench.py
 
 clean: demo-down
 	rm -rf .cache .pytest_cache

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The lab: a real keepalived + HAProxy pair and two backends in local podman containers.
 #   scripts/lab.sh up      create (or reuse) the containers, deploy with site.yml, show the VIP
+#   scripts/lab.sh containers   only create (or reuse) the containers and start the backends
 #   scripts/lab.sh show    show who holds the VIP and send a few requests through it
 #   scripts/lab.sh down    remove the containers and the network
 set -euo pipefail
@@ -20,7 +21,7 @@ down() {
   podman network rm -f "$net_name" > /dev/null 2>&1 || true
 }
 
-up() {
+containers() {
   local image
   image=$("$root/scripts/build-image.sh" --print)
   podman image exists "$image" || { echo "lab.sh: node image $image missing: run scripts/bootstrap.sh" >&2; exit 1; }
@@ -43,6 +44,10 @@ up() {
   done
   say "starting the backend web servers"
   "$venv/bin/ansible-playbook" -i "$root/lab/hosts.yml" "$root/molecule/shared/backends.yml" > /dev/null
+}
+
+up() {
+  containers
   say "deploying the pair: ansible-playbook -i lab/hosts.yml playbooks/site.yml"
   local start=$SECONDS
   "$venv/bin/ansible-playbook" -i "$root/lab/hosts.yml" "$root/playbooks/site.yml"
@@ -76,7 +81,8 @@ MSG
 
 case "${1:-}" in
   up) up ;;
+  containers) containers ;;
   show) show ;;
   down) down; say "lab removed" ;;
-  *) echo "usage: $0 up|show|down" >&2; exit 2 ;;
+  *) echo "usage: $0 up|containers|show|down" >&2; exit 2 ;;
 esac

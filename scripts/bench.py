@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""make bench: measure the lab pair and write docs/benchmarks.md.
+
+What it measures, each against the brief's targets:
+  * site.yml on the lab: a fresh converge (new containers) and an unchanged re-run;
+  * failover through the VIP for three failure kinds (crash of the MASTER container, clean
+    stop of keepalived, HAProxy death that sticks), each repeated --runs times: the outage
+    window (first failed probe to the first successful one after it) and the failed requests;
+  * HAProxy reloads under load: failed requests during five `systemctl reload haproxy`.
+
+The probe is a client on this machine that opens a new TCP connection to the VIP and sends
+an HTTP request every 10 ms. Traffic goes only to the lab's own containers. Every loop is
+bounded in time and count, and the pair is restored after each trial, also on error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NET = "192.168.213"
+VIP = f"{NET}.100"
+MASTER, BACKUP = "lab-lb1", "lab-lb2"
+INVENTORY = ROOT / "lab" / "hosts.yml"
+
+PROBE_INTERVAL = 0.010
+PROBE_TIMEOUT = 0.5
+PROBE_MAX_SECONDS = 90  # hard bound of any one probe run
+TRIAL_RECOVERY_BOUND = 30  # a trial gives up waiting for recovery after this long
+
+
+def sh(*cmd, check=True, timeout=300):
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if check and done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    return done
+
+
+def node(name, command, check=True):
+    return sh("podman", "exec", name, "bash", "-c", command, check=check)
+
+
+def holds_vip(name):
+    done = sh("podman", "exec", name, "ip", "-o", "addr", "show", check=False)
+    return done.returncode == 0 and f" {VIP}/" in done.stdout
+
+
+def http_ok(timeout=PROBE_TIMEOUT):
+    """One request on a new TCP connection; True on an HTTP 200."""
+    try:
+        with socket.create_connection((VIP, 80), timeout=timeout) as conn:
+            conn.settimeout(timeout)
+            conn.sendall(b"GET / HTTP/1.0\r\nHost: bench\r\nConnection: close\r\n\r\n")
+            status_line = conn.recv(64).split(b"\r\n", 1)[0].split()
+            return status_line[1:2] == [b"200"]
+    except OSError:
+        return False
+
+
+def wait_for(predicate, timeout, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+class Probe:
+    """A request every 10 ms, each on its own connection, until stopped (or the hard bound)."""
+
+    def __init__(self):
+        self.results: list[tuple[float, bool]] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=80)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _one(self, started):
+        ok = http_ok()
+        with self._lock:
+            self.results.append((started, ok))
+
+    def _run(self):
+        start = time.monotonic()
+        tick = start
+        while not self._stop.is_set() and time.monotonic() - start < PROBE_MAX_SECONDS:
+            self._pool.submit(self._one, time.monotonic())
+            tick += PROBE_INTERVAL
+            time.sleep(max(0.0, tick - time.monotonic()))
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self._pool.shutdown(wait=True)
+
+    def recovered_after_failure(self):
+        results = self.snapshot()
+        failed = [t for t, ok in results if not ok]
+        return bool(failed) and any(ok and t > failed[0] for t, ok in results)
+
+    def snapshot(self):
+        with self._lock:
+            return sorted(self.results)
+
+    def summary(self):
+        results = self.snapshot()
+        failures = [t for t, ok in results if not ok]
+        if not failures:
+            return {"outage": 0.0, "failed": 0, "sent": len(results)}
+        first = failures[0]
+        after = [t for t, ok in results if ok and t > first]
+        outage = (after[0] - first) if after else None
+        return {"outage": outage, "failed": len(failures), "sent": len(results)}
+
+
+def healthy(timeout=90):
+    """The MASTER holds the VIP alone and traffic flows."""
+    return wait_for(lambda: holds_vip(MASTER) and not holds_vip(BACKUP) and http_ok(), timeout, 0.5)
+
+
+# Each failure kind: (inject, restore). restore brings the MASTER back.
+def crash_inject():
+    sh("podman", "kill", "--signal", "KILL", MASTER)
+
+
+def crash_restore():
+    sh("podman", "start", MASTER)
+
+
+def stop_inject():
+    node(MASTER, "systemctl stop keepalived")
+
+
+def stop_restore():
+    node(MASTER, "systemctl start keepalived")
+
+
+def haproxy_inject():
+    node(MASTER, "systemctl mask --runtime haproxy && systemctl kill --signal=SIGKILL haproxy")
+
+
+def haproxy_restore():
+    node(MASTER, "systemctl unmask --runtime haproxy; systemctl start haproxy", check=False)
+
+
+KINDS = {
+    "crash of the MASTER (SIGKILL of its container)": (crash_inject, crash_restore),
+    "clean stop of keepalived on the MASTER": (stop_inject, stop_restore),
+    "HAProxy death on the MASTER (SIGKILL, no restart)": (haproxy_inject, haproxy_restore),
+}
+
+
+def trial(inject, restore):
+    if not healthy():
+        raise RuntimeError("the lab pair is not healthy before the trial (MASTER holding the VIP, traffic flowing)")
+    try:
+        with Probe() as probe:
+            time.sleep(1.0)
+            inject()
+            wait_for(probe.recovered_after_failure, TRIAL_RECOVERY_BOUND, 0.05)
+            time.sleep(1.0)
+        return probe.summary()
+    finally:
+        restore()
+        healthy()
+
+
+def reload_under_load(reloads=5):
+    if not healthy():
+        raise RuntimeError("the lab pair is not healthy before the reload run")
+    with Probe() as probe:
+        time.sleep(1.0)
+        for _ in range(reloads):
+            node(MASTER, "systemctl reload haproxy")
+            time.sleep(0.5)
+        time.sleep(1.0)
+    return probe.summary()
+
+
+def run_site(extra_env=None):
+    """Run site.yml on the lab: (seconds, changed count)."""
+    env = {**os.environ, **(extra_env or {})}
+    start = time.monotonic()
+    done = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", str(INVENTORY), str(ROOT / "playbooks" / "site.yml")],
+        capture_output=True, text=True, env=env, timeout=900,
+    )
+    seconds = time.monotonic() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"site.yml failed:\n{done.stdout[-3000:]}")
+    changed = sum(int(n) for n in re.findall(r"changed=(\d+)", done.stdout))
+    return seconds, changed
+
+
+def converge_timings():
+    """A fresh lab (new containers), then site.yml twice."""
+    sh(str(ROOT / "scripts" / "lab.sh"), "down")
+    sh(str(ROOT / "scripts" / "lab.sh"), "containers", timeout=600)
+    fresh, fresh_changed = run_site()
+    rerun, rerun_changed = run_site()
+    return {"fresh": fresh, "fresh_changed": fresh_changed, "rerun": rerun, "rerun_changed": rerun_changed}
+
+
+def versions():
+    keepalived = node(MASTER, "keepalived --version 2>&1 | head -1").stdout.strip()
+    haproxy = node(MASTER, "haproxy -v | head -1").stdout.strip()
+    return keepalived, haproxy
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(seconds):
+    return "no recovery" if seconds is None else f"{seconds:.2f} s"
+
+
+def machine():
+    mem = ""
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        mem = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, AttributeError):
+        pass
+    return f"{platform.machine()}, {os.cpu_count()} cores{mem}, kernel {platform.release()}"
+
+
+def write_report(path, runs, timings, failover, reload, kv, hv):
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured by `make bench` on {now}. Machine: {machine()}; the lab pair in podman",
+        f"containers. {kv}; {hv}.",
+        "",
+        "VRRP timers: VRRPv2, advert_int 1 s (BACKUP priority 90: down timer 3 x 1 s + skew 0.65 s);",
+        "HAProxy check: every 2 s, weight -20, fall 2, rise 2 (MASTER 100 -> 80 < BACKUP 90).",
+        "",
+        "Probe: a client on the host opens a new TCP connection to the VIP and sends `GET /` every",
+        "10 ms (timeout 0.5 s). Outage window: from the first failed probe to the first successful",
+        "one after it. Failed: the failed probes in the trial.",
+        "",
+        "## site.yml on the lab pair",
+        "",
+        "| run | time | changed | target |",
+        "| --- | --- | --- | --- |",
+        f"| fresh converge (new containers; apt inside them) | {timings['fresh']:.1f} s | {timings['fresh_changed']} | <= 40 s |",
+        f"| unchanged re-run | {timings['rerun']:.1f} s | {timings['rerun_changed']} | <= 12 s, changed=0 |",
+        "",
+        f"## Failover through the VIP (median of {runs} runs)",
+        "",
+        "| failure | outage window | failed requests | runs (outage / failed) |",
+        "| --- | --- | --- | --- |",
+    ]
+    for kind, results in failover.items():
+        each = ", ".join(f"{fmt(r['outage'])} / {r['failed']}" for r in results)
+        failed = median([r["failed"] for r in results])
+        lines.append(f"| {kind} | {fmt(median([r['outage'] for r in results]))} | {failed:g} | {each} |")
+    lines += [
+        "",
+        "Target for a crash with default timers: service back in <= 3.5 s (the best public roles: ~3.4 s).",
+        "",
+        "## HAProxy reloads under load",
+        "",
+        "| run | requests sent | failed | target |",
+        "| --- | --- | --- | --- |",
+        f"| 5 x `systemctl reload haproxy` on the MASTER | {reload['sent']} | {reload['failed']} | 0 |",
+        "",
+    ]
+    path.write_text("\n".join(lines))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="trials per failure kind (at least 3)")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+    if args.runs < 3:
+        parser.error("--runs must be at least 3")
+
+    print("==> site.yml on a fresh lab, then an unchanged re-run", flush=True)
+    timings = converge_timings()
+    print(f"    fresh {timings['fresh']:.1f} s (changed={timings['fresh_changed']}), "
+          f"re-run {timings['rerun']:.1f} s (changed={timings['rerun_changed']})", flush=True)
+    kv, hv = versions()
+
+    failover = {}
+    for kind, (inject, restore) in KINDS.items():
+        failover[kind] = []
+        for run in range(1, args.runs + 1):
+            result = trial(inject, restore)
+            failover[kind].append(result)
+            print(f"==> {kind}, run {run}: outage {fmt(result['outage'])}, {result['failed']} failed of {result['sent']}", flush=True)
+
+    reload = reload_under_load()
+    print(f"==> 5 reloads under load: {reload['failed']} failed of {reload['sent']}", flush=True)
+
+    write_report(args.output, args.runs, timings, failover, reload, kv, hv)
+    print(f"==> wrote {args.output.relative_to(ROOT)}")
+    print(args.output.read_text())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
