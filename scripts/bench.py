@@ -57,10 +57,10 @@ def holds_vip(name):
     return done.returncode == 0 and f" {VIP}/" in done.stdout
 
 
-def http_ok(timeout=PROBE_TIMEOUT):
+def http_ok(timeout=PROBE_TIMEOUT, target=(VIP, 80)):
     """One request on a new TCP connection; True on an HTTP 200."""
     try:
-        with socket.create_connection((VIP, 80), timeout=timeout) as conn:
+        with socket.create_connection(target, timeout=timeout) as conn:
             conn.settimeout(timeout)
             conn.sendall(b"GET / HTTP/1.0\r\nHost: bench\r\nConnection: close\r\n\r\n")
             status_line = conn.recv(64).split(b"\r\n", 1)[0].split()
@@ -79,9 +79,13 @@ def wait_for(predicate, timeout, interval=0.1):
 
 
 class Probe:
-    """A request every 10 ms, each on its own connection, until stopped (or the hard bound)."""
+    """A request every 10 ms, each on its own connection, until stopped (or the hard bound).
 
-    def __init__(self):
+    Also used by the molecule tests, with their own VIP as target.
+    """
+
+    def __init__(self, target=(VIP, 80)):
+        self.target = target
         self.results: list[tuple[float, bool]] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -89,7 +93,7 @@ class Probe:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _one(self, started):
-        ok = http_ok()
+        ok = http_ok(target=self.target)
         with self._lock:
             self.results.append((started, ok))
 

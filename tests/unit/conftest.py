@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,15 @@ UNIT = ROOT / "tests" / "unit"
 # Rendered files live under the repository (root-owned, not world-writable), because
 # keepalived's script security refuses scripts below a world-writable directory like /tmp.
 WORK = ROOT / ".cache" / "unit"
+# The checkout, importable and loadable as ansible_collections.hapair.loadbalancer, so the unit
+# tests exercise the working tree rather than an installed copy.
+COLLECTIONS = ROOT / ".cache" / "unit-collections"
+_link = COLLECTIONS / "ansible_collections" / "hapair" / "loadbalancer"
+if not _link.is_symlink():
+    _link.parent.mkdir(parents=True, exist_ok=True)
+    _link.symlink_to(ROOT)
+if str(COLLECTIONS) not in sys.path:
+    sys.path.insert(0, str(COLLECTIONS))
 
 
 def default_interface():
@@ -48,7 +58,8 @@ def render(sample, out, **extra):
         "ansible-playbook", "-i", str(UNIT / "inventory.yml"), str(UNIT / "render.yml"),
         "-e", f"@{sample}", "-e", json.dumps(extra_vars),
     ]
-    env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
+    env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1",
+           "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS)}
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return out

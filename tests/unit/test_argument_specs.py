@@ -46,3 +46,11 @@ def test_every_variable_is_prefixed_typed_and_described(role):
     for name, option in options.items():
         assert name.startswith(f"{role}_"), name
         assert "type" in option and option.get("description"), name
+
+
+def test_every_guardrail_case_is_documented():
+    root = ROLES.parent
+    doc = (root / "docs" / "guardrails.md").read_text()
+    for case in sorted((root / "tests" / "guardrails").glob("*.yml")):
+        expect = yaml.safe_load(case.read_text())["hapair_case_expect"]
+        assert f"`{case.stem}`" in doc and expect in doc, case.name

@@ -114,3 +114,11 @@ def test_haproxy_rejects_a_broken_free_form_line(render_sample):
 @pytest.mark.parametrize("host", ["lb1", "lb2"])
 def test_documented_examples_pass_both_checkers(documented, host):
     assert_both_checkers_pass(documented, host)
+
+
+def test_stats_authentication_renders_and_passes_haproxy_c(render_sample):
+    out = render_sample("stats-auth", "classic.yml", haproxy_stats_user="ops", haproxy_stats_password="St4ts!pw")
+    text = (out / "lb1" / "haproxy.cfg").read_text()
+    assert "stats auth ops:St4ts!pw" in text
+    ok, messages = haproxy_check(out / "lb1" / "haproxy.cfg")
+    assert ok, messages

@@ -5,15 +5,22 @@ first is the configured MASTER) and the backends. Hosts are reached with testinf
 backend: one `podman exec` per command.
 """
 
+import hashlib
 import json
 import os
 import subprocess
+import sys
 import time
+from pathlib import Path
 import urllib.error
 import urllib.request
 
 import pytest
 import testinfra
+
+ROOT = Path(__file__).resolve().parents[3]
+# The benchmark's probe (a request every 10 ms on a new connection) serves the tests too.
+sys.path.insert(0, str(ROOT / "scripts"))
 
 VIP = os.environ["HAPAIR_VIP"]
 LB_NODES = os.environ["HAPAIR_LB_NODES"].split(",")
@@ -112,3 +119,25 @@ def group_verdict(timeout=2):
         for item in result.get("results", [])
     ]
     return rc == 0, messages
+
+
+def run_site(*args, timeout=600):
+    """Run the collection's site playbook on the scenario: (returncode, output)."""
+    cmd = ["ansible-playbook", "-i", INVENTORY, "hapair.loadbalancer.site", *args]
+    if EXTRA_VARS:
+        cmd += ["-e", EXTRA_VARS]
+    env = {**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"}
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    return done.returncode, done.stdout + done.stderr
+
+
+def fingerprint(lbs):
+    """What a rejected change must leave alone on every node: configs, rules, sysctl, services."""
+    prints = {}
+    for name, host in lbs.items():
+        state = host.check_output(
+            "cat /etc/keepalived/keepalived.conf /etc/haproxy/haproxy.cfg /etc/sysctl.d/60-hapair-nonlocal-bind.conf;"
+            " iptables -S; systemctl is-active haproxy keepalived"
+        )
+        prints[name] = hashlib.sha256(state.encode()).hexdigest()
+    return prints

@@ -1,0 +1,49 @@
+"""Nothing lost: a change HAProxy rejects never replaces the live file nor costs one request,
+and the VRRP password never shows, not even with -v --diff."""
+
+import re
+import subprocess
+
+from bench import Probe
+from conftest import LB_NODES, ROOT, VIP, fingerprint, run_site
+
+MASTER, BACKUP = LB_NODES[0], LB_NODES[1]
+
+
+def test_a_rejected_haproxy_config_changes_nothing_and_drops_no_request(lbs):
+    before = {n: h.check_output("sha256sum /etc/haproxy/haproxy.cfg") for n, h in lbs.items()}
+    with Probe(target=(VIP, 80)) as probe:
+        rc, out = run_site("-e", f"@{ROOT / 'molecule/shared/tests/data/bad-haproxy-option.yml'}")
+    assert rc != 0, out[-2000:]
+    # HAProxy's own words reach the operator.
+    assert "'server' expects <name> and <addr>" in out, out[-3000:]
+    result = probe.summary()
+    assert result["sent"] > 100 and result["failed"] == 0, result
+    assert {n: h.check_output("sha256sum /etc/haproxy/haproxy.cfg") for n, h in lbs.items()} == before
+    # The rollout stopped at the first node (a BACKUP); the MASTER was never touched.
+    rollout = out[out.index("PLAY [Roll out"):]
+    assert f"[{BACKUP}]" in rollout and f"[{MASTER}]" not in rollout, rollout[-2000:]
+
+
+def test_the_password_never_shows_with_verbose_diff(lbs, tmp_path):
+    current = "lab-vrrp"
+    new = "n3wP4ss"
+    vault_pass = tmp_path / "vault-pass"
+    vault_pass.write_text("hapair-test-vault\n")
+    secrets = tmp_path / "secrets.yml"
+    secrets.write_text(f"vault_keepalived_auth_pass: {new}\n")
+    subprocess.run(["ansible-vault", "encrypt", "--vault-password-file", str(vault_pass), str(secrets)],
+                   check=True, capture_output=True)
+    assert new not in secrets.read_text()
+    before = fingerprint(lbs)
+    # A password change, from a vault, in check mode: keepalived.conf would change, and the
+    # run must show that without showing either password.
+    rc, out = run_site("-v", "--diff", "--check", "-e", f"@{secrets}", "--vault-password-file", str(vault_pass),
+                       "-e", "keepalived_auth_pass={{ vault_keepalived_auth_pass }}")
+    assert rc == 0, out[-3000:]
+    assert new not in out and current not in out
+    assert re.search(r"Write keepalived.conf\] \*+\nchanged: \[", out), out[-3000:]
+    assert fingerprint(lbs) == before
+    # And a plain run with -v --diff.
+    rc, out = run_site("-v", "--diff")
+    assert rc == 0 and current not in out, out[-2000:]

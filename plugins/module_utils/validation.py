@@ -1,0 +1,347 @@
+# -*- coding: utf-8 -*-
+# Copyright: hapair.loadbalancer contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The rules a load-balancer group must meet before any host changes.
+
+Plain functions: they take the variables (and, for the checks that need them, the host's
+network facts) and return a list of problems, each naming the variable, the bad value and
+the fix. An empty list means the input is good. Secrets are never put into a message.
+
+- resolve_instances: one node's keepalived instances with every default applied (the
+  priority and state from the group order among them); the template renders exactly this.
+- keepalived_problems: one node's rules (ranges, VIPs inside the interface's subnet, ...).
+- group_problems: the rules across the group (same VRID, VIPs, timers and password on every
+  node, distinct priorities, one MASTER, a check weight that can move the VIP, ...).
+- haproxy_problems: frontends, backends and servers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from decimal import Decimal, InvalidOperation
+
+WILDCARDS = {"*", "0.0.0.0", "::", ""}
+
+
+def _label(index, instance):
+    name = instance.get("name") if isinstance(instance, dict) else None
+    return f"keepalived_instances[{index}]" + (f" ({name})" if name else "")
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _decimal(value):
+    if isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def fingerprint(secret):
+    """A short hash to compare a secret across nodes without showing it."""
+    return hashlib.sha256(str(secret).encode()).hexdigest()[:16] if secret else ""
+
+
+def resolve_instances(instances, settings, nodes, me):
+    """Apply every default to this node's instances.
+
+    settings: interface, vrrp_version, advert_int, auth_type, auth_pass, priority_base,
+    priority_step, track_haproxy. nodes: the group in inventory order; me: this node.
+    Values are passed through unchecked: keepalived_problems judges them.
+    """
+    resolved = []
+    for index, instance in enumerate(instances or []):
+        if not isinstance(instance, dict):
+            continue
+        master = instance.get("master") or (nodes[0] if nodes else me)
+        rank = 0
+        if me in nodes and master in nodes:
+            rank = (nodes.index(me) - nodes.index(master)) % len(nodes)
+        nopreempt = bool(instance.get("nopreempt", False))
+        base = settings.get("priority_base", 100)
+        step = settings.get("priority_step", 10)
+        computed = base - step * rank if _is_int(base) and _is_int(step) else base
+        auth_type = settings.get("auth_type", "PASS")
+        auth_pass = instance.get("auth_pass", settings.get("auth_pass", ""))
+        resolved.append({
+            # Position in keepalived_instances: the template reads the password from there,
+            # so the resolved view (kept as a fact for the group checks) holds no secret.
+            "index": index,
+            "name": instance.get("name"),
+            "virtual_router_id": instance.get("virtual_router_id"),
+            "vips": list(instance.get("vips") or []),
+            "interface": instance.get("interface") or settings.get("interface"),
+            "advert_int": instance.get("advert_int", settings.get("advert_int", 1)),
+            "version": settings.get("vrrp_version", 2),
+            "auth_type": auth_type,
+            "auth_pass_length": len(str(auth_pass)) if auth_pass and auth_type == "PASS" else 0,
+            "auth_fingerprint": fingerprint(auth_pass) if auth_type == "PASS" else "",
+            "master": master,
+            "priority": instance.get("priority", computed),
+            # With nopreempt every node starts as BACKUP and the highest priority wins.
+            "state": "BACKUP" if nopreempt or rank != 0 else "MASTER",
+            "nopreempt": nopreempt,
+            "track_haproxy": bool(instance.get("track_haproxy", settings.get("track_haproxy", True))),
+        })
+    return resolved
+
+
+def _interface_networks(facts, interface):
+    """The networks of an interface's addresses, from Ansible's network facts."""
+    data = facts.get(interface.replace("-", "_")) or facts.get(interface) or {}
+    networks = []
+    entries = []
+    if isinstance(data.get("ipv4"), dict):
+        entries.append(data["ipv4"])
+    entries += data.get("ipv4_secondaries") or []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_interface(f"{entry['address']}/{entry['netmask']}").network)
+        except (KeyError, ValueError):
+            continue
+    for entry in data.get("ipv6") or []:
+        try:
+            net = ipaddress.ip_interface(f"{entry['address']}/{entry['prefix']}").network
+        except (KeyError, ValueError):
+            continue
+        if not net.is_link_local:
+            networks.append(net)
+    return networks
+
+
+def keepalived_problems(resolved, facts=None, raw=None):
+    """One node's rules. raw: the instances as given, for names and positions in messages."""
+    problems = []
+    facts = facts or {}
+    interfaces = facts.get("interfaces")
+    raw = raw if raw is not None else resolved
+    if not resolved:
+        return ["keepalived_instances is empty: define at least one instance with name, virtual_router_id and vips"]
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            problems.append(f"keepalived_instances[{index}] is {item!r}: each instance is a mapping with name, virtual_router_id and vips")
+    seen_names = {}
+    seen_vrids = {}
+    for index, inst in enumerate(resolved):
+        where = _label(index, inst)
+        name = inst["name"]
+        if not name:
+            problems.append(f"{where}: name is missing: give every instance a name, for example VI_1")
+        elif name in seen_names:
+            problems.append(f"{where}: the name {name} is used twice (also {seen_names[name]}): give every instance its own name")
+        else:
+            seen_names[name] = where
+
+        vrid = inst["virtual_router_id"]
+        if not _is_int(vrid) or not 1 <= vrid <= 255:
+            problems.append(f"{where}: virtual_router_id is {vrid!r}: use a whole number from 1 to 255, "
+                            "the same on every node and unique on the network segment")
+        else:
+            key = (inst["interface"], vrid)
+            if key in seen_vrids:
+                problems.append(f"{where}: virtual_router_id {vrid} on {inst['interface']} is also used by "
+                                f"{seen_vrids[key]}: give each instance on an interface its own virtual_router_id")
+            seen_vrids[key] = where
+
+        priority = inst["priority"]
+        if not _is_int(priority) or not 1 <= priority <= 254:
+            problems.append(f"{where}: this node's priority is {priority!r}: it must be from 1 to 254; set the "
+                            "instance's priority, or keepalived_priority_base / keepalived_priority_step so every node "
+                            "of the group gets one")
+
+        version = inst["version"]
+        if version not in (2, 3):
+            problems.append(f"keepalived_vrrp_version is {version!r}: use 2 or 3")
+        advert = _decimal(inst["advert_int"])
+        if version == 3:
+            if advert is None or not Decimal("0.01") <= advert <= Decimal("40.95") or advert % Decimal("0.01"):
+                problems.append(f"{where}: advert_int is {inst['advert_int']!r}: with VRRPv3 use 0.01 to 40.95 seconds "
+                                "in steps of 0.01 (keepalived_advert_int or the instance's advert_int)")
+        elif advert is None or advert % 1 or not 1 <= advert <= 255:
+            problems.append(f"{where}: advert_int is {inst['advert_int']!r}: with VRRPv2 use a whole number of seconds "
+                            "from 1 to 255, or set keepalived_vrrp_version: 3 for sub-second adverts")
+
+        interface = inst["interface"]
+        if not interface:
+            problems.append(f"{where}: no interface: set the instance's interface or keepalived_interface")
+        elif interfaces is not None and interface not in interfaces:
+            problems.append(f"{where}: interface {interface} does not exist on this host (it has "
+                            f"{', '.join(sorted(interfaces))}): set the instance's interface or keepalived_interface")
+
+        vips = inst["vips"]
+        if not vips:
+            problems.append(f"{where}: vips is empty: give at least one address with prefix length, for example 192.0.2.100/24")
+        families = set()
+        networks = _interface_networks(facts, interface) if interface and interfaces is not None and interface in interfaces else None
+        for vip in vips:
+            text = str(vip).split()[0] if str(vip).split() else ""
+            if "/" not in text:
+                problems.append(f"{where}: VIP {vip!r} has no prefix length: write it as address/prefix, for example {text or '192.0.2.100'}/24")
+                continue
+            try:
+                address = ipaddress.ip_interface(text)
+            except ValueError:
+                problems.append(f"{where}: VIP {vip!r} is not a valid address/prefix: fix it, for example 192.0.2.100/24")
+                continue
+            families.add(address.version)
+            if networks is not None:
+                same = [n for n in networks if n.version == address.version]
+                if not any(address.ip in n for n in same):
+                    have = ", ".join(str(n) for n in same) or "no address of that family"
+                    problems.append(f"{where}: VIP {text} is not inside the subnet of {interface} ({have}): "
+                                    "use an address of that subnet, or the interface that carries it")
+
+        if inst["auth_type"] == "PASS":
+            length = inst["auth_pass_length"]
+            if not 1 <= length <= 8:
+                problems.append(f"{where}: auth_pass has {length} characters: use 1 to 8 (keepalived would silently "
+                                "cut a longer one), the same on every node; set keepalived_auth_pass or the instance's auth_pass")
+            if version == 3:
+                problems.append(f"{where}: PASS authentication with VRRPv3: keepalived ignores it there; set "
+                                "keepalived_auth_type: none, or keepalived_vrrp_version: 2")
+            elif 6 in families:
+                problems.append(f"{where}: PASS authentication with IPv6 VIPs: keepalived ignores it there; set "
+                                "keepalived_auth_type: none")
+        elif inst["auth_type"] != "none":
+            problems.append(f"keepalived_auth_type is {inst['auth_type']!r}: use PASS or none")
+    return problems
+
+
+def group_problems(views, check_weight, weak_weight_ok=False):
+    """The rules across the group. views: {node: resolved instances}. Returns (problems, warnings)."""
+    problems, warnings = [], []
+    nodes = list(views)
+    by_name = {}
+    for node in nodes:
+        for inst in views[node]:
+            by_name.setdefault(inst["name"], {})[node] = inst
+    for name, members in by_name.items():
+        missing = [n for n in nodes if n not in members]
+        if missing:
+            problems.append(f"instance {name} is defined on {', '.join(sorted(members))} but not on "
+                            f"{', '.join(missing)}: define keepalived_instances the same on every node")
+        for key, what in (("virtual_router_id", "virtual_router_id"), ("advert_int", "advert_int"),
+                          ("version", "keepalived_vrrp_version"), ("auth_type", "keepalived_auth_type")):
+            values = {n: m[key] for n, m in members.items()}
+            if len({repr(v) for v in values.values()}) > 1:
+                listed = ", ".join(f"{n}: {v!r}" for n, v in values.items())
+                problems.append(f"instance {name}: {what} differs between the nodes ({listed}): it must be the same on "
+                                "every node, or they cannot hear each other and each takes the VIP (split brain)")
+        vipsets = {n: sorted(str(v).split()[0].lower() for v in m["vips"]) for n, m in members.items()}
+        if len({tuple(v) for v in vipsets.values()}) > 1:
+            listed = "; ".join(f"{n}: {', '.join(v)}" for n, v in vipsets.items())
+            problems.append(f"instance {name}: the VIPs differ between the nodes ({listed}): give every node the same vips")
+        secrets = {n: m["auth_fingerprint"] for n, m in members.items()}
+        if len(set(secrets.values())) > 1:
+            problems.append(f"instance {name}: auth_pass differs between the nodes ({', '.join(members)}): the nodes "
+                            "would ignore each other's adverts (split brain); give every node the same keepalived_auth_pass")
+        priorities = {n: m["priority"] for n, m in members.items()}
+        numbers = [p for p in priorities.values() if _is_int(p)]
+        if len(numbers) != len(set(numbers)):
+            listed = ", ".join(f"{n}: {p}" for n, p in priorities.items())
+            problems.append(f"instance {name}: priorities are not distinct ({listed}): give every node its own priority")
+        masters = [n for n, m in members.items() if m["state"] == "MASTER"]
+        if len(masters) != 1 and not (not masters and all(m["nopreempt"] for m in members.values())):
+            listed = ", ".join(masters) if masters else "none"
+            problems.append(f"instance {name}: MASTER on {listed}: exactly one node must be MASTER (the instance's "
+                            "master, by default the group's first node), or all BACKUP with nopreempt")
+        tracked = [m for m in members.values() if m["track_haproxy"]]
+        if len(numbers) >= 2 and tracked and _is_int(check_weight):
+            ordered = sorted(numbers, reverse=True)
+            gap = ordered[0] - ordered[1]
+            if abs(check_weight) <= gap:
+                text = (f"instance {name}: keepalived_check_weight is {check_weight}, but the gap between the two highest "
+                        f"priorities is {gap} ({ordered[0]} and {ordered[1]}): a MASTER whose HAProxy dies would keep the VIP. "
+                        f"Use a weight larger than {gap} in absolute value, or narrow the priorities")
+                (warnings if weak_weight_ok else problems).append(text)
+    return problems, warnings
+
+
+def _port_problem(where, port):
+    if not _is_int(port) or not 1 <= port <= 65535:
+        return f"{where}: port is {port!r}: use a whole number from 1 to 65535"
+    return None
+
+
+def _named(problems, seen, where, item, what, scope=""):
+    """Record a missing or repeated name; return the item's label, or None to skip the item."""
+    if not isinstance(item, dict) or not item.get("name"):
+        problems.append(f"{where}: name is missing: give every {what} a name")
+        return None
+    name = item["name"]
+    label = f"{where} ({name})"
+    if name in seen:
+        problems.append(f"{label}: the {what} name {name} is used twice{scope} (also {seen[name]}): "
+                        f"give every {what}{' of a backend' if scope else ''} its own name")
+    seen.setdefault(name, where)
+    return label
+
+
+def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats_port=None):
+    """Frontends, backends and servers. vips: every VIP the keepalived instances carry (None
+    when keepalived is not managed here); local_addresses: this host's own addresses."""
+    problems = []
+    frontends = frontends or []
+    backends = backends or []
+    vips = None if vips is None else {str(v).split()[0].split("/")[0].lower() for v in vips}
+    local = {str(a).lower() for a in (local_addresses or [])} | {"127.0.0.1", "::1"}
+    if stats_port is not None:
+        problem = _port_problem("haproxy_stats_port", stats_port)
+        if problem:
+            problems.append(problem)
+
+    names = {}
+    for index, frontend in enumerate(frontends):
+        where = _named(problems, names, f"haproxy_frontends[{index}]", frontend, "frontend")
+        if where is None:
+            continue
+        binds = frontend.get("binds") or []
+        if not binds:
+            problems.append(f"{where}: binds is empty: give at least one address and port, normally a VIP")
+        for bind_index, bind in enumerate(binds):
+            spot = f"{where}.binds[{bind_index}]"
+            if not isinstance(bind, dict):
+                problems.append(f"{spot} is {bind!r}: write each bind as address and port")
+                continue
+            problem = _port_problem(spot, bind.get("port"))
+            if problem:
+                problems.append(problem)
+            address = str(bind.get("address", "")).lower()
+            if vips is not None and address not in WILDCARDS and address not in vips and address not in local:
+                problems.append(f"{spot}: address {bind.get('address')} is no VIP of any keepalived instance "
+                                f"({', '.join(sorted(vips)) or 'none'}) and not an address of this host: "
+                                "add it to an instance's vips, or bind a VIP")
+        if not frontend.get("default_backend"):
+            problems.append(f"{where}: default_backend is missing: name the backend that serves it")
+
+    backend_names = {}
+    for index, backend in enumerate(backends):
+        where = _named(problems, backend_names, f"haproxy_backends[{index}]", backend, "backend")
+        if where is None:
+            continue
+        servers = backend.get("servers") or []
+        if not servers:
+            problems.append(f"{where}: servers is empty: a backend without servers answers every request with 503; "
+                            "add servers or remove the backend")
+        server_names = {}
+        for server_index, server in enumerate(servers):
+            spot = _named(problems, server_names, f"{where}.servers[{server_index}]", server, "server",
+                          f" in backend {backend['name']}")
+            if spot is None:
+                continue
+            problem = _port_problem(spot, server.get("port"))
+            if problem:
+                problems.append(problem)
+            if not server.get("address"):
+                problems.append(f"{spot}: address is missing")
+
+    for frontend in frontends:
+        if isinstance(frontend, dict) and frontend.get("default_backend") and frontend["default_backend"] not in backend_names:
+            problems.append(f"frontend {frontend.get('name')}: default_backend is {frontend['default_backend']}, but "
+                            f"haproxy_backends defines only {', '.join(backend_names) or 'none'}: add the backend or fix the name")
+    return problems
