@@ -1,0 +1,243 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: hapair.loadbalancer contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: node_state
+short_description: Read, in one call, the state the load-balancer roles manage on a node
+version_added: 0.1.0
+description:
+  - Reads packages, services, files, sysctl values, users and the iptables filter rules of a
+    node and returns them. site.yml calls it once per node before it changes anything, and the
+    roles skip every task whose target already matches, so an unchanged node costs one remote
+    call instead of one per task.
+  - It never changes the host.
+author:
+  - hapair.loadbalancer maintainers
+options:
+  packages:
+    description: Debian packages whose installed state to report.
+    type: list
+    elements: str
+    default: []
+  services:
+    description: systemd units whose active and enabled state to report.
+    type: list
+    elements: str
+    default: []
+  files:
+    description: Paths whose existence, SHA-1 checksum, mode, owner and group to report.
+    type: list
+    elements: path
+    default: []
+  contents:
+    description: Paths of small text files whose contents to report.
+    type: list
+    elements: path
+    default: []
+  sysctl:
+    description: Kernel parameters whose live value to report, for example C(net.ipv4.ip_nonlocal_bind).
+    type: list
+    elements: str
+    default: []
+  users:
+    description: Users whose existence to report.
+    type: list
+    elements: str
+    default: []
+  iptables:
+    description: Report the IPv4 filter table as C(iptables-save -t filter) prints it.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+seealso:
+  - module: ansible.builtin.package_facts
+  - module: ansible.builtin.service_facts
+"""
+
+EXAMPLES = r"""
+- name: Read what the roles manage
+  hapair.loadbalancer.node_state:
+    packages: [haproxy, keepalived]
+    services: [haproxy, keepalived]
+    files: [/etc/haproxy/haproxy.cfg]
+    sysctl: [net.ipv4.ip_nonlocal_bind]
+    iptables: true
+  register: node
+"""
+
+RETURN = r"""
+state:
+  description: What was read.
+  returned: always
+  type: dict
+  contains:
+    packages:
+      description: Package name to whether it is installed.
+      type: dict
+      sample: {haproxy: true}
+    services:
+      description: Unit name to its C(active) and C(enabled) state.
+      type: dict
+      sample: {haproxy: {active: true, enabled: true}}
+    files:
+      description: Path to C(exists), C(checksum) (SHA-1, as Ansible's copy and template report), C(mode), C(owner), C(group), C(isdir).
+      type: dict
+      sample: {/etc/haproxy/haproxy.cfg: {exists: true, checksum: 3f1e..., mode: "0640", owner: root, group: haproxy, isdir: false}}
+    contents:
+      description: Path to the file's text, or null when it does not exist.
+      type: dict
+    sysctl:
+      description: Parameter to its live value, or null when the kernel has no such parameter.
+      type: dict
+      sample: {net.ipv4.ip_nonlocal_bind: "1"}
+    users:
+      description: User name to whether it exists.
+      type: dict
+    iptables:
+      description: The lines of C(iptables-save -t filter), empty when iptables is not installed.
+      type: list
+      elements: str
+"""
+
+import grp
+import hashlib
+import os
+import pwd
+import stat
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def file_state(path):
+    try:
+        info = os.stat(path)
+    except OSError:
+        return {"exists": False}
+    result = {
+        "exists": True,
+        "isdir": stat.S_ISDIR(info.st_mode),
+        "mode": "%04o" % stat.S_IMODE(info.st_mode),
+        "owner": _name(pwd.getpwuid, info.st_uid),
+        "group": _name(grp.getgrgid, info.st_gid),
+    }
+    if stat.S_ISREG(info.st_mode):
+        digest = hashlib.sha1()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(65536), b""):
+                digest.update(block)
+        result["checksum"] = digest.hexdigest()
+    return result
+
+
+def _name(lookup, number):
+    try:
+        return lookup(number)[0]
+    except KeyError:
+        return str(number)
+
+
+def read_text(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def packages(module, names):
+    if not names:
+        return {}
+    dpkg = module.get_bin_path("dpkg-query")
+    installed = set()
+    if dpkg:
+        # Unknown packages make dpkg-query exit 1 but still print the known ones.
+        _, out, _ = module.run_command([dpkg, "-W", "-f", "${Package} ${db:Status-Status}\\n"] + names)
+        installed = {line.split()[0] for line in out.splitlines() if line.endswith(" installed")}
+    return {name: name in installed for name in names}
+
+
+def services(module, names):
+    if not names:
+        return {}
+    systemctl = module.get_bin_path("systemctl")
+    states = {name: {"active": False, "enabled": False} for name in names}
+    if not systemctl:
+        return states
+    units = [n if "." in n else n + ".service" for n in names]
+    _, out, _ = module.run_command([systemctl, "show", "--property=Id,ActiveState,UnitFileState"] + units)
+    by_unit = dict(zip(units, names))
+    for block in out.strip().split("\n\n"):
+        props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+        name = by_unit.get(props.get("Id"))
+        if name is None:
+            continue
+        states[name] = {
+            "active": props.get("ActiveState") == "active",
+            "enabled": props.get("UnitFileState") in ("enabled", "enabled-runtime", "static", "alias"),
+        }
+    return states
+
+
+def sysctl(names):
+    return {name: (read_text("/proc/sys/" + name.replace(".", "/")) or "").strip() or None for name in names}
+
+
+def users(names):
+    result = {}
+    for name in names:
+        try:
+            pwd.getpwnam(name)
+            result[name] = True
+        except KeyError:
+            result[name] = False
+    return result
+
+
+def iptables(module):
+    save = module.get_bin_path("iptables-save")
+    if not save:
+        return []
+    rc, out, _ = module.run_command([save, "-t", "filter"])
+    return out.splitlines() if rc == 0 else []
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            packages=dict(type="list", elements="str", default=[]),
+            services=dict(type="list", elements="str", default=[]),
+            files=dict(type="list", elements="path", default=[]),
+            contents=dict(type="list", elements="path", default=[]),
+            sysctl=dict(type="list", elements="str", default=[]),
+            users=dict(type="list", elements="str", default=[]),
+            iptables=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    state = {
+        "packages": packages(module, p["packages"]),
+        "services": services(module, p["services"]),
+        "files": {path: file_state(path) for path in p["files"]},
+        "contents": {path: read_text(path) for path in p["contents"]},
+        "sysctl": sysctl(p["sysctl"]),
+        "users": users(p["users"]),
+        "iptables": iptables(module) if p["iptables"] else [],
+    }
+    module.exit_json(changed=False, state=state)
+
+
+if __name__ == "__main__":
+    main()
