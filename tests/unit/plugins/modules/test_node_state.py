@@ -1,0 +1,67 @@
+"""node_state on this very machine: real files, packages, users and /proc/sys, nothing patched
+but Ansible's exit."""
+
+import hashlib
+import json
+import os
+
+import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
+from ansible_collections.hapair.loadbalancer.plugins.modules import node_state
+
+
+class Exit(Exception):
+    pass
+
+
+def run(monkeypatch, **args):
+    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
+    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
+
+    def exit_json(self, **kwargs):
+        raise Exit(kwargs)
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
+    with pytest.raises(Exit) as caught:
+        node_state.main()
+    return caught.value.args[0]
+
+
+def test_files_report_what_the_template_module_compares(monkeypatch, tmp_path):
+    config = tmp_path / "haproxy.cfg"
+    config.write_text("global\n")
+    config.chmod(0o640)
+    result = run(monkeypatch, files=[str(config), str(tmp_path), str(tmp_path / "missing")])
+    state = result["state"]["files"]
+    assert result["changed"] is False
+    assert state[str(config)] == {
+        "exists": True, "isdir": False, "mode": "0640", "owner": "root", "group": "root",
+        "checksum": hashlib.sha1(b"global\n").hexdigest(),
+    }
+    assert state[str(tmp_path)]["isdir"] and "checksum" not in state[str(tmp_path)]
+    assert state[str(tmp_path / "missing")] == {"exists": False}
+
+
+def test_contents_sysctl_and_users(monkeypatch, tmp_path):
+    conf = tmp_path / "60-test.conf"
+    conf.write_text("net.ipv4.ip_nonlocal_bind=1\n")
+    live = open("/proc/sys/net/ipv4/ip_forward").read().strip()
+    result = run(monkeypatch, contents=[str(conf), str(tmp_path / "none")],
+                 sysctl=["net.ipv4.ip_forward", "net.ipv4.no_such_thing"], users=["root", "no-such-user-here"])
+    state = result["state"]
+    assert state["contents"] == {str(conf): "net.ipv4.ip_nonlocal_bind=1\n", str(tmp_path / "none"): None}
+    assert state["sysctl"] == {"net.ipv4.ip_forward": live, "net.ipv4.no_such_thing": None}
+    assert state["users"] == {"root": True, "no-such-user-here": False}
+
+
+def test_packages_from_dpkg(monkeypatch):
+    # keepalived is installed on this machine for its config checker (scripts/bootstrap.sh).
+    result = run(monkeypatch, packages=["keepalived", "no-such-package-hapair"])
+    assert result["state"]["packages"] == {"keepalived": True, "no-such-package-hapair": False}
+
+
+@pytest.mark.skipif(os.path.isdir("/run/systemd/system"), reason="checks the answer without systemd")
+def test_services_without_systemd_are_reported_down(monkeypatch):
+    result = run(monkeypatch, services=["haproxy"])
+    assert result["state"]["services"] == {"haproxy": {"active": False, "enabled": False}}
