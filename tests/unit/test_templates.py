@@ -35,6 +35,7 @@ def test_haproxy_check_weight_moves_the_vip(classic):
     # A dead HAProxy must drop the MASTER (100) below the BACKUP (90).
     assert 100 + weight < 90
     assert "enable_script_security" in text
+    assert "vrrp_garp_master_delay 1" in text
     assert "script_user nobody" in text
 
 
