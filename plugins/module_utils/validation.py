@@ -63,6 +63,9 @@ def resolve_instances(instances, settings, nodes, me):
         if me in nodes and master in nodes:
             rank = (nodes.index(me) - nodes.index(master)) % len(nodes)
         nopreempt = bool(instance.get("nopreempt", False))
+        preempt_delay = instance.get("preempt_delay", 0)
+        unicast = bool(instance.get("unicast", settings.get("unicast", False)))
+        addresses = settings.get("addresses") or {}
         base = settings.get("priority_base", 100)
         step = settings.get("priority_step", 10)
         computed = base - step * rank if _is_int(base) and _is_int(step) else base
@@ -83,9 +86,16 @@ def resolve_instances(instances, settings, nodes, me):
             "auth_fingerprint": fingerprint(auth_pass) if auth_type == "PASS" else "",
             "master": master,
             "priority": instance.get("priority", computed),
-            # With nopreempt every node starts as BACKUP and the highest priority wins.
-            "state": "BACKUP" if nopreempt or rank != 0 else "MASTER",
+            # With nopreempt or preempt_delay every node starts as BACKUP and the highest
+            # priority wins the election.
+            "state": "BACKUP" if nopreempt or preempt_delay or rank != 0 else "MASTER",
             "nopreempt": nopreempt,
+            "preempt_delay": preempt_delay,
+            "unicast": unicast,
+            # Unicast: from this node's address to every other node's, unless given.
+            "unicast_src_ip": (instance.get("unicast_src_ip") or addresses.get(me)) if unicast else None,
+            "unicast_peers": (list(instance.get("unicast_peers") or [addresses.get(n) for n in nodes if n != me])
+                              if unicast else []),
             "track_haproxy": bool(instance.get("track_haproxy", settings.get("track_haproxy", True))),
         })
     return resolved
@@ -165,6 +175,17 @@ def keepalived_problems(resolved, facts=None, raw=None):
         elif advert is None or advert % 1 or not 1 <= advert <= 255:
             problems.append(f"{where}: advert_int is {inst['advert_int']!r}: with VRRPv2 use a whole number of seconds "
                             "from 1 to 255, or set keepalived_vrrp_version: 3 for sub-second adverts")
+
+        delay = inst["preempt_delay"]
+        if not _is_int(delay) or not 0 <= delay <= 1000:
+            problems.append(f"{where}: preempt_delay is {delay!r}: use a whole number of seconds from 0 to 1000")
+        if inst["unicast"]:
+            if not inst["unicast_src_ip"]:
+                problems.append(f"{where}: unicast needs this node's address and none was found: set the "
+                                "instance's unicast_src_ip, or gather facts")
+            if not inst["unicast_peers"] or not all(inst["unicast_peers"]):
+                problems.append(f"{where}: unicast needs the other nodes' addresses and some are missing "
+                                f"({inst['unicast_peers']!r}): set the instance's unicast_peers, or gather facts on every node")
 
         interface = inst["interface"]
         if not interface:
@@ -246,10 +267,20 @@ def group_problems(views, check_weight, weak_weight_ok=False):
             listed = ", ".join(f"{n}: {p}" for n, p in priorities.items())
             problems.append(f"instance {name}: priorities are not distinct ({listed}): give every node its own priority")
         masters = [n for n, m in members.items() if m["state"] == "MASTER"]
-        if len(masters) != 1 and not (not masters and all(m["nopreempt"] for m in members.values())):
+        deferring = all(m["nopreempt"] or m["preempt_delay"] for m in members.values())
+        if len(masters) != 1 and not (not masters and deferring):
             listed = ", ".join(masters) if masters else "none"
             problems.append(f"instance {name}: MASTER on {listed}: exactly one node must be MASTER (the instance's "
-                            "master, by default the group's first node), or all BACKUP with nopreempt")
+                            "master, by default the group's first node), or all BACKUP with nopreempt or preempt_delay")
+        if any(m["unicast"] for m in members.values()):
+            sources = {n: m["unicast_src_ip"] for n, m in members.items()}
+            for node, member in members.items():
+                others = {s for n, s in sources.items() if n != node}
+                strangers = [p for p in member["unicast_peers"] if p not in others]
+                if strangers:
+                    problems.append(f"instance {name}: on {node}, unicast_peers has {', '.join(map(str, strangers))}, which "
+                                    f"is no other member's unicast_src_ip ({', '.join(sorted(map(str, others)))}): "
+                                    "peers must be the group's own members")
         tracked = [m for m in members.values() if m["track_haproxy"]]
         if len(numbers) >= 2 and tracked and _is_int(check_weight):
             ordered = sorted(numbers, reverse=True)

@@ -143,6 +143,11 @@ vips:
       description: Whether the kernel and keepalived agree (MASTER holds, others do not).
       type: bool
       sample: true
+met:
+  description: Whether O(expect) held when the module finished (also returned when it fails).
+  returned: always
+  type: bool
+  sample: true
 holds:
   description: The addresses of the selected VIPs this node holds.
   returned: always
@@ -286,6 +291,7 @@ def main():
             holds=[r["address"] for r in reports if r["held"]],
             keepalived_running=running,
             source=source,
+            met=False,
         )
         if not reports:
             what = f"instance {params['instance']}" if params["instance"] else "the keepalived configuration"
@@ -304,6 +310,7 @@ def main():
             detail = "; ".join(describe(r) for r in unmet)
             module.fail_json(msg=f"{node}: expected {expect}{waited}, found {detail}", **result)
         time.sleep(POLL)
+    result["met"] = True
     result["msg"] = "; ".join(describe(r) for r in reports)
     module.exit_json(**result)
 

@@ -123,3 +123,16 @@ def test_stats_authentication_renders_and_passes_haproxy_c(render_sample):
     assert "stats auth ops:St4ts!pw" in text
     ok, messages = haproxy_check(out / "lb1" / "haproxy.cfg")
     assert ok, messages
+
+
+def test_unicast_and_preempt_delay_render_and_pass_keepalived_t(render_sample):
+    out = render_sample(
+        "unicast", "classic.yml", keepalived_unicast=True,
+        keepalived_instances=[{"name": "VI_1", "virtual_router_id": 51, "vips": ["192.0.2.100/24"],
+                               "preempt_delay": 5, "unicast_src_ip": "192.0.2.11", "unicast_peers": ["192.0.2.12"]}],
+    )
+    block = instances((out / "lb1" / "keepalived.conf").read_text())["VI_1"]
+    assert "state BACKUP" in block and "preempt_delay 5" in block
+    assert "unicast_src_ip 192.0.2.11" in block and re.search(r"unicast_peer \{\s+192\.0\.2\.12\s+\}", block)
+    ok, messages = keepalived_check(out / "lb1" / "hapair-keepalived", out / "lb1" / "keepalived.conf")
+    assert ok, messages

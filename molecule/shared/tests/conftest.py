@@ -42,15 +42,16 @@ def running(name):
     return out.stdout.strip() == "true"
 
 
-def holders(lbs):
-    """Names of the running nodes whose kernel holds the VIP now."""
+def holders(lbs, vip=None):
+    """Names of the running nodes whose kernel holds the VIP (by default the scenario's) now."""
+    vip = vip or VIP
     found = []
     for name, host in lbs.items():
         if not running(name):
             continue
         out = host.check_output("ip -o addr show")
         addresses = {line.split()[3].split("/")[0] for line in out.splitlines() if len(line.split()) > 3}
-        if VIP in addresses:
+        if vip in addresses:
             found.append(name)
     return found
 
@@ -66,9 +67,9 @@ def wait_until(predicate, timeout, interval=0.1):
         time.sleep(interval)
 
 
-def http_get(path="/", timeout=2.0):
+def http_get(path="/", timeout=2.0, vip=None):
     """One request through the VIP on a new TCP connection: (status, body, headers) or None."""
-    request = urllib.request.Request(f"http://{VIP}{path}", headers={"Connection": "close"})
+    request = urllib.request.Request(f"http://{vip or VIP}{path}", headers={"Connection": "close"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read().decode(), response.headers
@@ -123,9 +124,11 @@ def group_verdict(timeout=2):
 
 def run_site(*args, timeout=600):
     """Run the collection's site playbook on the scenario: (returncode, output)."""
-    cmd = ["ansible-playbook", "-i", INVENTORY, "hapair.loadbalancer.site", *args]
+    # The scenario's variables first, so that the caller's own -e wins over them.
+    cmd = ["ansible-playbook", "-i", INVENTORY, "hapair.loadbalancer.site"]
     if EXTRA_VARS:
         cmd += ["-e", EXTRA_VARS]
+    cmd += list(args)
     env = {**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"}
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
     return done.returncode, done.stdout + done.stderr
@@ -141,3 +144,23 @@ def fingerprint(lbs):
         )
         prints[name] = hashlib.sha256(state.encode()).hexdigest()
     return prints
+
+
+def crash_bound(priority, advert_int=1.0):
+    """How long a BACKUP of this priority may take to serve after the MASTER dies:
+    3 adverts, the skew (256 - priority) / 256 advert intervals, and a second of slack."""
+    return 3 * advert_int + (256 - priority) / 256 * advert_int + 1
+
+
+def kill(name):
+    subprocess.run(["podman", "kill", "--signal", "KILL", name], check=True, capture_output=True)
+
+
+def start(name):
+    subprocess.run(["podman", "start", name], check=True, capture_output=True)
+
+
+def served(lbs, vip, node):
+    """node alone holds vip, and HTTP through it is answered."""
+    answer = http_get(timeout=0.5, vip=vip)
+    return answer is not None and answer[0] == 200 and holders(lbs, vip) == [node]

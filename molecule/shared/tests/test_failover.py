@@ -103,3 +103,19 @@ def test_split_brain_is_named_and_heals(healthy):
     passed, messages = group_verdict()
     assert passed, messages
     assert any(f"VIP {VIP} (VI_1) is held by {MASTER}" in m for m in messages), messages
+
+
+def test_an_outage_is_named(healthy):
+    """No holder at all: the verdict says OUTAGE (and does not trip over its own message)."""
+    lbs = healthy
+    try:
+        for host in lbs.values():
+            host.check_output("systemctl stop keepalived")
+        assert wait_until(lambda: holders(lbs) == [], timeout=5)[0]
+        passed, messages = group_verdict()
+        assert not passed
+        assert any(m.startswith(f"OUTAGE: no node of group") and VIP in m for m in messages), messages
+    finally:
+        for host in lbs.values():
+            host.run("systemctl start keepalived")
+    assert_vip_served_by(lbs, MASTER, timeout=15)

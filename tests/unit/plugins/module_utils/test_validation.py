@@ -178,3 +178,37 @@ def test_haproxy_rules(frontends, backends, expected):
 
 def test_stats_port_range():
     assert any("haproxy_stats_port: port is 99999" in p for p in hp([frontend()], [backend()], stats_port=99999))
+
+
+ADDRESSES = {"lb1": "192.0.2.11", "lb2": "192.0.2.12"}
+
+
+def test_unicast_resolves_source_and_peers_from_the_group():
+    (lb1,) = v.resolve_instances([instance()], {**SETTINGS, "unicast": True, "addresses": ADDRESSES}, NODES, "lb1")
+    assert lb1["unicast_src_ip"] == "192.0.2.11" and lb1["unicast_peers"] == ["192.0.2.12"]
+    (own,) = v.resolve_instances([instance(unicast_src_ip="192.0.2.99", unicast_peers=["192.0.2.98"])],
+                                 {**SETTINGS, "unicast": True, "addresses": ADDRESSES}, NODES, "lb1")
+    assert own["unicast_src_ip"] == "192.0.2.99" and own["unicast_peers"] == ["192.0.2.98"]
+
+
+def test_unicast_peers_must_be_members_of_the_group():
+    settings = {**SETTINGS, "unicast": True, "addresses": ADDRESSES}
+    views = {n: v.resolve_instances([instance()], settings, NODES, n) for n in NODES}
+    assert v.group_problems(views, -20) == ([], [])
+    views["lb1"] = v.resolve_instances([instance(unicast_peers=["203.0.113.9"])], settings, NODES, "lb1")
+    found, _ = v.group_problems(views, -20)
+    assert any("on lb1, unicast_peers has 203.0.113.9, which is no other member's unicast_src_ip (192.0.2.12)" in p
+               for p in found), found
+
+
+def test_unicast_without_addresses_is_caught():
+    found = v.keepalived_problems(
+        v.resolve_instances([instance()], {**SETTINGS, "unicast": True, "addresses": {}}, NODES, "lb1"), FACTS)
+    assert any("unicast needs this node's address" in p for p in found), found
+
+
+def test_preempt_delay_makes_every_node_backup_and_is_checked():
+    views = {n: v.resolve_instances([instance(preempt_delay=5)], SETTINGS, NODES, n) for n in NODES}
+    assert all(view[0]["state"] == "BACKUP" for view in views.values())
+    assert v.group_problems(views, -20) == ([], [])
+    assert any("preempt_delay is 5000" in p for p in problems([instance(preempt_delay=5000)]))

@@ -1,0 +1,30 @@
+"""Active-active: each node the MASTER of one VIP and the BACKUP of the other."""
+
+import os
+
+from conftest import LB_NODES, crash_bound, kill, served, start, vip_status, wait_until
+
+# Read at import by every scenario (pytest imports all files before -k selects): tolerate absence.
+VIP_A, VIP_B = (os.environ.get("HAPAIR_VIPS", "") + ",").split(",")[:2]
+LB1, LB2 = (LB_NODES + [None, None])[:2]
+
+
+def test_each_vip_is_served_from_its_home_node(lbs):
+    assert wait_until(lambda: served(lbs, VIP_A, LB1) and served(lbs, VIP_B, LB2), timeout=15)[0]
+    for node, mine, other in ((LB1, VIP_A, VIP_B), (LB2, VIP_B, VIP_A)):
+        assert not vip_status(node, vip=[mine], expect="master").get("failed")
+        assert not vip_status(node, vip=[other], expect="backup").get("failed")
+
+
+def test_one_node_carries_both_vips_and_each_returns_home(lbs):
+    kill(LB1)
+    try:
+        both, _ = wait_until(lambda: served(lbs, VIP_A, LB2) and served(lbs, VIP_B, LB2),
+                             timeout=crash_bound(90), interval=0.05)
+        assert both, f"{LB2} did not serve both VIPs within {crash_bound(90):.2f} s"
+        status = vip_status(LB2, expect="master")
+        assert not status.get("failed") and sorted(status["holds"]) == sorted([VIP_A, VIP_B]), status
+    finally:
+        start(LB1)
+    home, _ = wait_until(lambda: served(lbs, VIP_A, LB1) and served(lbs, VIP_B, LB2), timeout=60)
+    assert home, "the VIPs did not return home"

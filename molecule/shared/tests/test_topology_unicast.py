@@ -1,0 +1,34 @@
+"""Unicast VRRP on a network that drops multicast."""
+
+from conftest import LB_NODES, VIP, crash_bound, holders, kill, served, start, vip_status, wait_until
+
+LB1, LB2 = (LB_NODES + [None, None])[:2]
+
+
+def address(host):
+    return host.check_output("ip -4 -o addr show dev eth0").split()[3].split("/")[0]
+
+
+def test_adverts_go_to_the_peer_and_multicast_is_dropped(lbs):
+    for name, host in lbs.items():
+        peer = address(lbs[LB2 if name == LB1 else LB1])
+        conf = host.file("/etc/keepalived/keepalived.conf").content_string
+        assert f"unicast_src_ip {address(host)}" in conf and peer in conf.split("unicast_peer", 1)[1]
+        raw = host.check_output("iptables -t raw -S PREROUTING").splitlines()
+        assert any("-d 224.0.0.18/32" in rule and rule.endswith("-j DROP") for rule in raw), raw
+        # The firewall accepts the peer's unicast adverts (no multicast destination).
+        rules = host.check_output("iptables -S HAPAIR-VRRP")
+        assert f"-s {peer}/32 -p vrrp" in rules and "224.0.0.18" not in rules
+    # Only unicast adverts can keep the pair from a split brain here.
+    assert wait_until(lambda: served(lbs, VIP, LB1), timeout=10)[0], holders(lbs)
+    assert not vip_status(LB2, expect="backup").get("failed")
+
+
+def test_the_unicast_pair_fails_over_and_back(lbs):
+    kill(LB1)
+    try:
+        moved, _ = wait_until(lambda: served(lbs, VIP, LB2), timeout=crash_bound(90), interval=0.05)
+        assert moved, holders(lbs)
+    finally:
+        start(LB1)
+    assert wait_until(lambda: served(lbs, VIP, LB1), timeout=60)[0], holders(lbs)
