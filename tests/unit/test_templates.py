@@ -136,3 +136,12 @@ def test_unicast_and_preempt_delay_render_and_pass_keepalived_t(render_sample):
     assert "unicast_src_ip 192.0.2.11" in block and re.search(r"unicast_peer \{\s+192\.0\.2\.12\s+\}", block)
     ok, messages = keepalived_check(out / "lb1" / "hapair-keepalived", out / "lb1" / "keepalived.conf")
     assert ok, messages
+
+
+def test_transparent_binds_render_and_pass_haproxy_c(render_sample):
+    out = render_sample("transparent", "classic.yml", haproxy_bind_transparent=True)
+    text = (out / "lb1" / "haproxy.cfg").read_text()
+    assert "bind 192.0.2.100:80 transparent" in text
+    assert "bind 127.0.0.1:8404\n" in text  # the stats listener is local, not a VIP
+    ok, messages = haproxy_check(out / "lb1" / "haproxy.cfg")
+    assert ok, messages
