@@ -26,14 +26,21 @@ def address_only(vip):
     return vip.split()[0].split("/")[0].lower()
 
 
+def _json_list(text, not_json, not_list):
+    """Parse text that must be a JSON list; StateError with the caller's words otherwise."""
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise StateError(f"{not_json}: {exc}") from None
+    if not isinstance(value, list):
+        raise StateError(not_list)
+    return value
+
+
 def parse_ip_addresses(text):
     """``ip -j addr show`` -> {address: interface} for every address the kernel holds."""
-    try:
-        links = json.loads(text)
-    except ValueError as exc:
-        raise StateError(f"'ip -j addr show' did not print JSON: {exc}") from None
-    if not isinstance(links, list):
-        raise StateError("'ip -j addr show' printed JSON that is not a list of interfaces")
+    links = _json_list(text, "'ip -j addr show' did not print JSON",
+                       "'ip -j addr show' printed JSON that is not a list of interfaces")
     held = {}
     for link in links:
         if not isinstance(link, dict):
@@ -58,12 +65,8 @@ def _instance(name, state, base, effective, vrid, interface, vips):
 
 def parse_json_dump(text):
     """keepalived's JSON dump -> list of instances (never the authentication data)."""
-    try:
-        dump = json.loads(text)
-    except ValueError as exc:
-        raise StateError(f"keepalived's JSON dump is not valid JSON: {exc}") from None
-    if not isinstance(dump, list):
-        raise StateError("keepalived's JSON dump is not a list of VRRP instances")
+    dump = _json_list(text, "keepalived's JSON dump is not valid JSON",
+                      "keepalived's JSON dump is not a list of VRRP instances")
     instances = []
     for entry in dump:
         data = entry.get("data") if isinstance(entry, dict) else None
