@@ -42,6 +42,10 @@ def _decimal(value):
         return None
 
 
+def _mapping(value):
+    return value if isinstance(value, dict) else {}
+
+
 def fingerprint(secret):
     """A short hash to compare a secret across nodes without showing it."""
     return hashlib.sha256(str(secret).encode()).hexdigest()[:16] if secret else ""
@@ -97,6 +101,8 @@ def resolve_instances(instances, settings, nodes, me):
             "unicast_peers": (list(instance.get("unicast_peers") or [addresses.get(n) for n in nodes if n != me])
                               if unicast else []),
             "track_haproxy": bool(instance.get("track_haproxy", settings.get("track_haproxy", True))),
+            # The user's notify commands by the state entered: the instance's over the defaults.
+            "notify": {**_mapping(settings.get("notify")), **_mapping(instance.get("notify"))},
         })
     return resolved
 
@@ -122,6 +128,23 @@ def _interface_networks(facts, interface):
         if not net.is_link_local:
             networks.append(net)
     return networks
+
+
+NOTIFY_EVENTS = ("master", "backup", "fault", "stop")
+
+
+def _notify_problems(where, event, command):
+    """A notify command keepalived can run: a known event, an absolute path first, and
+    nothing that would break the quoted string in keepalived.conf."""
+    fix = f"keepalived_notify.{event} or the instance's notify.{event}"
+    if event not in NOTIFY_EVENTS:
+        return [f"{where}: notify has the key {event!r}: use {', '.join(NOTIFY_EVENTS)}"]
+    if command is None or command == "":
+        return []
+    if not isinstance(command, str) or not command.startswith("/") or any(c in command for c in '"\n\r'):
+        return [f"{where}: notify {event} is {command!r}: give an absolute path to an executable, then its "
+                f"arguments, without double quotes or line breaks ({fix})"]
+    return []
 
 
 def keepalived_problems(resolved, facts=None, raw=None):
@@ -216,6 +239,9 @@ def keepalived_problems(resolved, facts=None, raw=None):
                     have = ", ".join(str(n) for n in same) or "no address of that family"
                     problems.append(f"{where}: VIP {text} is not inside the subnet of {interface} ({have}): "
                                     "use an address of that subnet, or the interface that carries it")
+
+        for event, command in inst["notify"].items():
+            problems += _notify_problems(where, event, command)
 
         if inst["auth_type"] == "PASS":
             length = inst["auth_pass_length"]

@@ -1,6 +1,7 @@
 """Role templates rendered from sample data pass the daemons' own checkers, and bad input fails them."""
 
 import re
+from pathlib import Path
 
 import pytest
 from template_checks import haproxy_check, keepalived_check
@@ -145,3 +146,40 @@ def test_transparent_binds_render_and_pass_haproxy_c(render_sample):
     assert "bind 127.0.0.1:8404\n" in text  # the stats listener is local, not a VIP
     ok, messages = haproxy_check(out / "lb1" / "haproxy.cfg")
     assert ok, messages
+
+
+def test_notify_hooks_render_beside_the_fifo_and_pass_keepalived_t(render_sample):
+    out = render_sample(
+        "notify", "classic.yml", keepalived_notify={"master": "/bin/true master", "fault": "/bin/true fault"},
+        keepalived_instances=[{"name": "VI_1", "virtual_router_id": 51, "vips": ["192.0.2.100/24"],
+                               "notify": {"master": "/bin/echo VI_1 is MASTER", "backup": "/bin/true"}}],
+    )
+    text = (out / "lb1" / "keepalived.conf").read_text()
+    assert "vrrp_notify_fifo /run/hapair-keepalived.fifo\n" in text
+    assert f'vrrp_notify_fifo_script "{out}/lb1/hapair-keepalived fifo"' in text
+    block = instances(text)["VI_1"]
+    # The instance's own command replaces the default; the others come from keepalived_notify.
+    assert 'notify_master "/bin/echo VI_1 is MASTER"' in block and "/bin/true master" not in block
+    assert 'notify_backup "/bin/true"' in block and 'notify_fault "/bin/true fault"' in block
+    assert "notify_stop" not in block
+    ok, messages = keepalived_check(out / "lb1" / "hapair-keepalived", out / "lb1" / "keepalived.conf")
+    assert ok, messages
+
+
+@pytest.mark.parametrize("command, why", [
+    ("/usr/local/sbin/hapair-no-such-hook", "it does not exist or is not executable"),
+    # keepalived's script security refuses anything below a world-writable directory.
+    ("/tmp/hapair-hook", "/tmp is not owned by root, or others can write it"),
+])
+def test_a_notify_script_keepalived_would_not_run_is_refused(render_sample, command, why, tmp_path):
+    if command.startswith("/tmp/"):
+        Path(command).write_text("#!/bin/sh\n")
+        Path(command).chmod(0o755)
+    try:
+        out = render_sample("notify-bad", "classic.yml", keepalived_notify={"master": f"{command} arg"})
+        ok, messages = keepalived_check(out / "lb1" / "hapair-keepalived", out / "lb1" / "keepalived.conf")
+    finally:
+        Path("/tmp/hapair-hook").unlink(missing_ok=True)
+    assert not ok
+    assert f"notify_master runs {command}, but {why}" in messages and "keepalived_notify.master" in messages, messages
+

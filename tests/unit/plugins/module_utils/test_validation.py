@@ -61,6 +61,9 @@ def test_resolution_follows_the_group_order_and_holds_no_secret():
     ({}, {"vrrp_version": 3}, "PASS authentication with VRRPv3: keepalived ignores it there"),
     ({"vips": ["2001:db8::100/64"]}, {}, "PASS authentication with IPv6 VIPs"),
     ({}, {"auth_type": "AH"}, "keepalived_auth_type is 'AH': use PASS or none"),
+    ({"notify": {"master": "page-oncall"}}, {}, "notify master is 'page-oncall': give an absolute path"),
+    ({}, {"notify": {"fault": '/bin/logger "lb fault"'}}, "without double quotes or line breaks (keepalived_notify.fault"),
+    ({"notify": {"up": "/bin/true"}}, {}, "notify has the key 'up': use master, backup, fault, stop"),
 ])
 def test_one_node_rules(over, settings, expected):
     found = problems([instance(**over)], **settings)
@@ -212,3 +215,10 @@ def test_preempt_delay_makes_every_node_backup_and_is_checked():
     assert all(view[0]["state"] == "BACKUP" for view in views.values())
     assert v.group_problems(views, -20) == ([], [])
     assert any("preempt_delay is 5000" in p for p in problems([instance(preempt_delay=5000)]))
+
+
+def test_notify_commands_merge_the_instance_over_the_defaults():
+    (lb1,) = v.resolve_instances([instance(notify={"master": "/bin/a", "stop": ""})],
+                                 {**SETTINGS, "notify": {"master": "/bin/b", "stop": "/bin/c", "fault": "/bin/d"}}, NODES, "lb1")
+    assert lb1["notify"] == {"master": "/bin/a", "stop": "", "fault": "/bin/d"}
+    assert problems([instance(notify={"master": "/bin/a", "stop": ""})]) == []
