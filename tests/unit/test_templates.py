@@ -183,3 +183,15 @@ def test_a_notify_script_keepalived_would_not_run_is_refused(render_sample, comm
     assert not ok
     assert f"notify_master runs {command}, but {why}" in messages and "keepalived_notify.master" in messages, messages
 
+
+def test_the_fast_profile_renders_vrrpv3_without_authentication_and_passes_keepalived_t(render_sample, classic):
+    out = render_sample("fast", "classic.yml", keepalived_profile="fast")
+    text = (out / "lb2" / "keepalived.conf").read_text()
+    block = instances(text)["VI_1"]
+    assert "vrrp_version 3" in text and "advert_int 0.1" in block and "authentication" not in block
+    assert "vrrp_priority -20" in text and "vrrp_no_swap" in text and "vrrp_garp_interval 0.001" in text
+    ok, messages = keepalived_check(out / "lb1" / "hapair-keepalived", out / "lb2" / "keepalived.conf")
+    assert ok, messages
+    # The default profile carries none of it.
+    default = (classic / "lb2" / "keepalived.conf").read_text()
+    assert "vrrp_version 2" in default and "vrrp_priority" not in default and "advert_int 1\n" in default
