@@ -12,7 +12,8 @@ version_added: 0.1.0
 description:
   - Used by the keepalived role; also the filters C(keepalived_problems),
     C(keepalived_group_problems) and C(haproxy_problems), which return the broken rules of
-    the input as messages that name the variable, the bad value and the fix.
+    the input as messages that name the variable, the bad value and the fix, and C(own_ipv6),
+    a node's own global IPv6 address from its facts (never one of the given VIPs).
 author:
   - hapair.loadbalancer maintainers
 positional: settings, nodes, me
@@ -64,6 +65,10 @@ def keepalived_group_problems(views, check_weight, weak_weight_ok=False):
     return {"problems": problems, "warnings": warnings}
 
 
+def own_ipv6(facts, vips=None):
+    return validation.own_ipv6_address(facts, vips or [])
+
+
 def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats_port=None):
     return validation.haproxy_problems(frontends, backends, vips, local_addresses, stats_port)
 
@@ -77,4 +82,5 @@ class FilterModule:
             "keepalived_problems": keepalived_problems,
             "keepalived_group_problems": keepalived_group_problems,
             "haproxy_problems": haproxy_problems,
+            "own_ipv6": own_ipv6,
         }

@@ -10,6 +10,7 @@ Plain functions over text, so the unit tests feed them recorded real output:
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 
@@ -22,8 +23,13 @@ class StateError(ValueError):
 
 
 def address_only(vip):
-    """'192.0.2.100/24 dev eth0 scope global' -> '192.0.2.100'; IPv6 is lower-cased."""
-    return vip.split()[0].split("/")[0].lower()
+    """'192.0.2.100/24 dev eth0 scope global' -> '192.0.2.100'; IPv6 in its canonical
+    (compressed, lower-case) spelling, the one `ip` prints."""
+    text = vip.split()[0].split("/")[0] if vip.split() else ""
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return text.lower()
 
 
 def _json_list(text, not_json, not_list):
@@ -47,7 +53,7 @@ def parse_ip_addresses(text):
             raise StateError("'ip -j addr show' printed an interface that is not an object")
         for info in link.get("addr_info", []):
             if "local" in info:
-                held[info["local"].lower()] = link.get("ifname")
+                held[address_only(info["local"])] = link.get("ifname")
     return held
 
 

@@ -21,6 +21,8 @@ import hashlib
 import ipaddress
 from decimal import Decimal, InvalidOperation
 
+from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import address_only
+
 WILDCARDS = {"*", "0.0.0.0", "::", ""}
 
 
@@ -42,6 +44,16 @@ def _decimal(value):
         return None
 
 
+def _family(vips):
+    """4 or 6: the address family of an instance's first VIP (keepalived's rule), None if unclear."""
+    for vip in vips or []:
+        try:
+            return ipaddress.ip_interface(str(vip).split()[0]).version
+        except (ValueError, IndexError):
+            return None
+    return None
+
+
 def _mapping(value):
     return value if isinstance(value, dict) else {}
 
@@ -51,11 +63,29 @@ def fingerprint(secret):
     return hashlib.sha256(str(secret).encode()).hexdigest()[:16] if secret else ""
 
 
+def own_ipv6_address(facts, vips=()):
+    """A node's own global IPv6 address, from its gathered facts: the first global address on
+    its default IPv6 interface that is no VIP. (Ansible's default_ipv6.address is the kernel's
+    source address choice, which can be a VIP the node holds right now.)"""
+    facts = facts if isinstance(facts, dict) else {}
+    interface = (facts.get("default_ipv6") or {}).get("interface")
+    data = facts.get(str(interface).replace("-", "_")) or facts.get(interface) or {} if interface else {}
+    taken = {address_only(str(v)) for v in vips or []}
+    for entry in data.get("ipv6") or []:
+        address = address_only(str(entry.get("address", "")))
+        if entry.get("scope") == "global" and address and address not in taken:
+            return address
+    return ""
+
+
 def resolve_instances(instances, settings, nodes, me):
     """Apply every default to this node's instances.
 
     settings: interface, vrrp_version, advert_int, auth_type, auth_pass, priority_base,
-    priority_step, track_haproxy. nodes: the group in inventory order; me: this node.
+    priority_step, track_haproxy, unicast, notify, and each node's default IPv4 and IPv6
+    address (addresses, addresses6: own_ipv6_address). nodes: the group in inventory order; me: this node.
+    An instance whose VIPs are IPv6 runs VRRPv3 (keepalived cannot run IPv6 on VRRPv2) and
+    takes its unicast addresses from the IPv6 ones.
     Values are passed through unchecked: keepalived_problems judges them.
     """
     resolved = []
@@ -69,11 +99,12 @@ def resolve_instances(instances, settings, nodes, me):
         nopreempt = bool(instance.get("nopreempt", False))
         preempt_delay = instance.get("preempt_delay", 0)
         unicast = bool(instance.get("unicast", settings.get("unicast", False)))
-        addresses = settings.get("addresses") or {}
+        ipv6 = _family(instance.get("vips")) == 6
+        addresses = settings.get("addresses6" if ipv6 else "addresses") or {}
         base = settings.get("priority_base", 100)
         step = settings.get("priority_step", 10)
         computed = base - step * rank if _is_int(base) and _is_int(step) else base
-        auth_type = settings.get("auth_type", "PASS")
+        auth_type = instance.get("auth_type", settings.get("auth_type", "PASS"))
         auth_pass = instance.get("auth_pass", settings.get("auth_pass", ""))
         resolved.append({
             # Position in keepalived_instances: the template reads the password from there,
@@ -84,7 +115,7 @@ def resolve_instances(instances, settings, nodes, me):
             "vips": list(instance.get("vips") or []),
             "interface": instance.get("interface") or settings.get("interface"),
             "advert_int": instance.get("advert_int", settings.get("advert_int", 1)),
-            "version": settings.get("vrrp_version", 2),
+            "version": 3 if ipv6 else settings.get("vrrp_version", 2),
             "auth_type": auth_type,
             "auth_pass_length": len(str(auth_pass)) if auth_pass and auth_type == "PASS" else 0,
             "auth_fingerprint": fingerprint(auth_pass) if auth_type == "PASS" else "",
@@ -243,17 +274,21 @@ def keepalived_problems(resolved, facts=None, raw=None):
         for event, command in inst["notify"].items():
             problems += _notify_problems(where, event, command)
 
+        if len(families) > 1:
+            problems.append(f"{where}: the VIPs mix IPv4 and IPv6: keepalived runs an instance in the family of its "
+                            "first VIP and drops the others; give each family an instance of its own")
+
         if inst["auth_type"] == "PASS":
             length = inst["auth_pass_length"]
             if not 1 <= length <= 8:
                 problems.append(f"{where}: auth_pass has {length} characters: use 1 to 8 (keepalived would silently "
                                 "cut a longer one), the same on every node; set keepalived_auth_pass or the instance's auth_pass")
-            if version == 3:
+            if 6 in families:
+                problems.append(f"{where}: PASS authentication with IPv6 VIPs: keepalived ignores it there (IPv6 runs "
+                                "VRRPv3, which has none); set the instance's auth_type: none, or keepalived_auth_type: none")
+            elif version == 3:
                 problems.append(f"{where}: PASS authentication with VRRPv3: keepalived ignores it there; set "
                                 "keepalived_auth_type: none, or keepalived_vrrp_version: 2")
-            elif 6 in families:
-                problems.append(f"{where}: PASS authentication with IPv6 VIPs: keepalived ignores it there; set "
-                                "keepalived_auth_type: none")
         elif inst["auth_type"] != "none":
             problems.append(f"keepalived_auth_type is {inst['auth_type']!r}: use PASS or none")
     return problems
@@ -345,8 +380,8 @@ def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats
     problems = []
     frontends = frontends or []
     backends = backends or []
-    vips = None if vips is None else {str(v).split()[0].split("/")[0].lower() for v in vips}
-    local = {str(a).lower() for a in (local_addresses or [])} | {"127.0.0.1", "::1"}
+    vips = None if vips is None else {address_only(str(v)) for v in vips}
+    local = {address_only(str(a)) for a in (local_addresses or [])} | {"127.0.0.1", "::1"}
     if stats_port is not None:
         problem = _port_problem("haproxy_stats_port", stats_port)
         if problem:
@@ -368,7 +403,7 @@ def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats
             problem = _port_problem(spot, bind.get("port"))
             if problem:
                 problems.append(problem)
-            address = str(bind.get("address", "")).lower()
+            address = address_only(str(bind.get("address", "")))
             if vips is not None and address not in WILDCARDS and address not in vips and address not in local:
                 problems.append(f"{spot}: address {bind.get('address')} is no VIP of any keepalived instance "
                                 f"({', '.join(sorted(vips)) or 'none'}) and not an address of this host: "

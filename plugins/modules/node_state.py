@@ -11,7 +11,7 @@ module: node_state
 short_description: Read, in one call, the state the load-balancer roles manage on a node
 version_added: 0.1.0
 description:
-  - Reads packages, services, files, sysctl values, users and the iptables filter rules of a
+  - Reads packages, services, files, sysctl values, users and the ip(6)tables filter rules of a
     node and returns them. site.yml calls it once per node before it changes anything, and the
     roles skip every task whose target already matches, so an unchanged node costs one remote
     call instead of one per task.
@@ -50,7 +50,9 @@ options:
     elements: str
     default: []
   iptables:
-    description: Report the IPv4 filter table as C(iptables-save -t filter) prints it.
+    description:
+      - Report the IPv4 and IPv6 filter tables as C(iptables-save -t filter) and
+        C(ip6tables-save -t filter) print them.
     type: bool
     default: false
 attributes:
@@ -107,6 +109,10 @@ state:
       type: dict
     iptables:
       description: The lines of C(iptables-save -t filter), empty when iptables is not installed.
+      type: list
+      elements: str
+    ip6tables:
+      description: The lines of C(ip6tables-save -t filter), empty when it is not installed or fails.
       type: list
       elements: str
 """
@@ -205,8 +211,8 @@ def users(names):
     return result
 
 
-def iptables(module):
-    save = module.get_bin_path("iptables-save")
+def iptables(module, command="iptables-save"):
+    save = module.get_bin_path(command)
     if not save:
         return []
     rc, out, _ = module.run_command([save, "-t", "filter"])
@@ -235,6 +241,7 @@ def main():
         "sysctl": sysctl(p["sysctl"]),
         "users": users(p["users"]),
         "iptables": iptables(module) if p["iptables"] else [],
+        "ip6tables": iptables(module, "ip6tables-save") if p["iptables"] else [],
     }
     module.exit_json(changed=False, state=state)
 

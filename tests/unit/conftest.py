@@ -87,7 +87,7 @@ def render_sample():
     return lambda name, sample, **extra: render(SAMPLES / sample, WORK / name, **extra)
 
 
-@pytest.fixture(scope="session", params=["classic-pair", "tcp", "active-active", "three-nodes", "nopreempt", "unicast", "notify", "fast"])
+@pytest.fixture(scope="session", params=["classic-pair", "tcp", "active-active", "three-nodes", "nopreempt", "unicast", "notify", "fast", "dual-stack"])
 def documented(request):
     """Each example inventory under docs/examples, rendered."""
     example = EXAMPLES / request.param / "group_vars" / "lb.yml"

@@ -195,3 +195,18 @@ def test_the_fast_profile_renders_vrrpv3_without_authentication_and_passes_keepa
     # The default profile carries none of it.
     default = (classic / "lb2" / "keepalived.conf").read_text()
     assert "vrrp_version 2" in default and "vrrp_priority" not in default and "advert_int 1\n" in default
+
+
+def test_dual_stack_renders_vrrpv3_for_the_ipv6_instance_and_passes_both_checkers(render_sample):
+    out = render_sample(
+        "dual-stack", "classic.yml",
+        keepalived_instances=[{"name": "VI_1", "virtual_router_id": 51, "vips": ["192.0.2.100/24"]},
+                              {"name": "VI_6", "virtual_router_id": 61, "vips": ["2001:db8::100/64"], "auth_type": "none"}],
+        haproxy_frontends=[{"name": "http_in", "default_backend": "web",
+                            "binds": [{"address": "192.0.2.100", "port": 80}, {"address": "2001:db8::100", "port": 80}]}],
+    )
+    blocks = instances((out / "lb1" / "keepalived.conf").read_text())
+    assert "version 3" in blocks["VI_6"] and "authentication" not in blocks["VI_6"]
+    assert "version" not in blocks["VI_1"].replace("vrrp_version", "") and "auth_type PASS" in blocks["VI_1"]
+    assert "bind [2001:db8::100]:80" in (out / "lb1" / "haproxy.cfg").read_text()
+    assert_both_checkers_pass(out, "lb1")

@@ -69,7 +69,9 @@ def wait_until(predicate, timeout, interval=0.1):
 
 def http_get(path="/", timeout=2.0, vip=None):
     """One request through the VIP on a new TCP connection: (status, body, headers) or None."""
-    request = urllib.request.Request(f"http://{vip or VIP}{path}", headers={"Connection": "close"})
+    host = vip or VIP
+    host = f"[{host}]" if ":" in host else host
+    request = urllib.request.Request(f"http://{host}{path}", headers={"Connection": "close"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read().decode(), response.headers

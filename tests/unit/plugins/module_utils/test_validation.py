@@ -59,7 +59,7 @@ def test_resolution_follows_the_group_order_and_holds_no_secret():
     ({}, {"auth_pass": "much-too-long"}, "auth_pass has 13 characters: use 1 to 8"),
     ({}, {"auth_pass": ""}, "auth_pass has 0 characters"),
     ({}, {"vrrp_version": 3}, "PASS authentication with VRRPv3: keepalived ignores it there"),
-    ({"vips": ["2001:db8::100/64"]}, {}, "PASS authentication with IPv6 VIPs"),
+    ({"vips": ["2001:db8::100/64"]}, {}, "PASS authentication with IPv6 VIPs: keepalived ignores it there (IPv6 runs VRRPv3"),
     ({}, {"auth_type": "AH"}, "keepalived_auth_type is 'AH': use PASS or none"),
     ({"notify": {"master": "page-oncall"}}, {}, "notify master is 'page-oncall': give an absolute path"),
     ({}, {"notify": {"fault": '/bin/logger "lb fault"'}}, "without double quotes or line breaks (keepalived_notify.fault"),
@@ -222,3 +222,40 @@ def test_notify_commands_merge_the_instance_over_the_defaults():
                                  {**SETTINGS, "notify": {"master": "/bin/b", "stop": "/bin/c", "fault": "/bin/d"}}, NODES, "lb1")
     assert lb1["notify"] == {"master": "/bin/a", "stop": "", "fault": "/bin/d"}
     assert problems([instance(notify={"master": "/bin/a", "stop": ""})]) == []
+
+
+def test_an_ipv6_instance_runs_vrrpv3_and_takes_ipv6_unicast_addresses():
+    settings = {**SETTINGS, "unicast": True, "addresses": ADDRESSES,
+                "addresses6": {"lb1": "2001:db8::11", "lb2": "2001:db8::12"}}
+    four, six = v.resolve_instances(
+        [instance(), instance(name="VI_6", virtual_router_id=61, vips=["2001:db8::100/64"], auth_type="none")],
+        settings, NODES, "lb1")
+    assert (four["version"], four["auth_type"], four["unicast_peers"]) == (2, "PASS", ["192.0.2.12"])
+    assert (six["version"], six["auth_type"]) == (3, "none")
+    assert (six["unicast_src_ip"], six["unicast_peers"]) == ("2001:db8::11", ["2001:db8::12"])
+    # Dual stack on one pair: PASS for IPv4, none for IPv6, both valid.
+    assert v.keepalived_problems([four, six], FACTS) == []
+
+
+def test_vips_of_both_families_in_one_instance_are_refused():
+    found = problems([instance(vips=["192.0.2.100/24", "2001:db8::100/64"])])
+    assert any("the VIPs mix IPv4 and IPv6" in p for p in found), found
+
+
+def test_two_spellings_of_one_ipv6_vip_are_one_address():
+    frontends = [{"name": "f", "binds": [{"address": "2001:DB8:0:0::100", "port": 80}], "default_backend": "b"}]
+    backends = [{"name": "b", "servers": [{"name": "s", "address": "192.0.2.21", "port": 80}]}]
+    assert v.haproxy_problems(frontends, backends, vips=["2001:db8::100/64"]) == []
+
+
+def test_a_nodes_own_ipv6_address_is_never_a_vip_it_holds():
+    # As Ansible gathers it on a MASTER: the kernel's source address choice is the VIP.
+    facts = {
+        "default_ipv6": {"interface": "eth0", "address": "2001:db8::100"},
+        "eth0": {"ipv6": [{"address": "2001:db8::100", "prefix": "64", "scope": "global"},
+                          {"address": "2001:db8::11", "prefix": "64", "scope": "global"},
+                          {"address": "fe80::1", "prefix": "64", "scope": "link"}]},
+    }
+    assert v.own_ipv6_address(facts, ["2001:DB8::100/64"]) == "2001:db8::11"
+    assert v.own_ipv6_address(facts) == "2001:db8::100"
+    assert v.own_ipv6_address({"eth0": facts["eth0"]}) == ""

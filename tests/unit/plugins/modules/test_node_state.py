@@ -65,3 +65,13 @@ def test_packages_from_dpkg(monkeypatch):
 def test_services_without_systemd_are_reported_down(monkeypatch):
     result = run(monkeypatch, services=["haproxy"])
     assert result["state"]["services"] == {"haproxy": {"active": False, "enabled": False}}
+
+
+def test_both_filter_tables_are_read_as_the_save_commands_print_them(monkeypatch):
+    # iptables is installed on this machine (scripts/bootstrap.sh).
+    result = run(monkeypatch, iptables=True)
+    for key, command in (("iptables", "iptables-save"), ("ip6tables", "ip6tables-save")):
+        lines = result["state"][key]
+        assert "*filter" in lines and "COMMIT" in lines, (command, lines)
+        assert any(line.startswith(":INPUT ") for line in lines), lines
+    assert run(monkeypatch)["state"]["ip6tables"] == []
