@@ -30,7 +30,8 @@ def keepalived_transitions(host, start):
         entered = re.search(r"\(VI_1\) Entering (\w+) STATE", line)
         if entered:
             states.append(entered.group(1))
-        elif line.strip() == "Stopped":
+        elif line.startswith("Stopped Keepalived"):
+            # The main process's last word (the VRRP child's own "Stopped" is not always logged).
             states.append("STOP")
     return states
 
