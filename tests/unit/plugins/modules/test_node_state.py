@@ -75,3 +75,21 @@ def test_both_filter_tables_are_read_as_the_save_commands_print_them(monkeypatch
         assert "*filter" in lines and "COMMIT" in lines, (command, lines)
         assert any(line.startswith(":INPUT ") for line in lines), lines
     assert run(monkeypatch)["state"]["ip6tables"] == []
+
+
+def test_node_holds_agrees_with_what_node_state_read(monkeypatch, tmp_path):
+    from ansible_collections.hapair.loadbalancer.plugins.filter.node_holds import node_holds
+
+    config = tmp_path / "keepalived.conf"
+    config.write_text("global_defs {}\n")
+    config.chmod(0o600)
+    result = run(monkeypatch, files=[str(config), str(tmp_path)])
+    dir_mode = f"{tmp_path.stat().st_mode & 0o7777:04o}"
+    assert node_holds(result, str(config), "global_defs {}\n", "0600", "root", "root")
+    assert node_holds(result, str(tmp_path), None, dir_mode, "root", "root")
+    # Any difference means the task must run: content, mode, owner, a missing read.
+    assert not node_holds(result, str(config), "global_defs { }\n", "0600", "root", "root")
+    assert not node_holds(result, str(config), "global_defs {}\n", "0644", "root", "root")
+    assert not node_holds(result, str(config), "global_defs {}\n", "0600", "root", "haproxy")
+    assert not node_holds(result, str(tmp_path / "other"), "", "0600", "root", "root")
+    assert not node_holds(None, str(config), "global_defs {}\n", "0600", "root", "root")
