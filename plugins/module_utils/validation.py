@@ -101,7 +101,7 @@ def resolve_instances(instances, settings, nodes, me):
         unicast = bool(instance.get("unicast", settings.get("unicast", False)))
         ipv6 = _family(instance.get("vips")) == 6
         addresses = settings.get("addresses6" if ipv6 else "addresses") or {}
-        base = settings.get("priority_base", 100)
+        base = settings.get("priority_base", 250)
         step = settings.get("priority_step", 10)
         computed = base - step * rank if _is_int(base) and _is_int(step) else base
         auth_type = instance.get("auth_type", settings.get("auth_type", "PASS"))

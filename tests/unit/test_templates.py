@@ -21,8 +21,8 @@ def test_classic_keepalived_conf_passes_keepalived_t(classic, host):
 def test_classic_roles_follow_the_group_order(classic):
     master = instances((classic / "lb1" / "keepalived.conf").read_text())["VI_1"]
     backup = instances((classic / "lb2" / "keepalived.conf").read_text())["VI_1"]
-    assert "state MASTER" in master and "priority 100" in master
-    assert "state BACKUP" in backup and "priority 90" in backup
+    assert "state MASTER" in master and "priority 250" in master
+    assert "state BACKUP" in backup and "priority 240" in backup
     for block in (master, backup):
         assert "virtual_router_id 51" in block
         assert "auth_type PASS" in block and "auth_pass s3cret" in block
@@ -33,8 +33,8 @@ def test_classic_roles_follow_the_group_order(classic):
 def test_haproxy_check_weight_moves_the_vip(classic):
     text = (classic / "lb1" / "keepalived.conf").read_text()
     weight = int(re.search(r"weight (-?\d+)", text).group(1))
-    # A dead HAProxy must drop the MASTER (100) below the BACKUP (90).
-    assert 100 + weight < 90
+    # A dead HAProxy must drop the MASTER (250) below the BACKUP (240).
+    assert 250 + weight < 240
     assert "enable_script_security" in text
     assert "vrrp_garp_master_delay 1" in text
     assert "script_user nobody" in text
@@ -75,7 +75,7 @@ def test_tcp_example_mirrors_the_masters(tcp):
     lb2 = instances((tcp / "lb2" / "keepalived.conf").read_text())
     assert "state MASTER" in lb1["VI_DB"] and "state BACKUP" in lb2["VI_DB"]
     assert "state BACKUP" in lb1["VI_DB2"] and "state MASTER" in lb2["VI_DB2"]
-    assert "priority 100" in lb2["VI_DB2"] and "priority 90" in lb1["VI_DB2"]
+    assert "priority 250" in lb2["VI_DB2"] and "priority 240" in lb1["VI_DB2"]
     assert "track_script" not in lb1["VI_DB2"]
     text = (tcp / "lb1" / "haproxy.cfg").read_text()
     assert "mode tcp" in text and "option tcplog" in text and "option httplog" not in text

@@ -166,3 +166,19 @@ def served(lbs, vip, node):
     """node alone holds vip, and HTTP through it is answered."""
     answer = http_get(timeout=0.5, vip=vip)
     return answer is not None and answer[0] == 200 and holders(lbs, vip) == [node]
+
+
+def crash_and_return(lbs, master, backup, vips=None, priority=240):
+    """SIGKILL the master's container: each VIP (by default the scenario's) is served by the
+    backup within the crash bound of its priority; then the master returns and, preempting,
+    serves each VIP again within a minute. The master is started again also on failure."""
+    vips = vips or [VIP]
+    kill(master)
+    try:
+        for vip in vips:
+            moved, _ = wait_until(lambda: served(lbs, vip, backup), timeout=crash_bound(priority), interval=0.05)
+            assert moved, f"{backup} did not serve {vip} within {crash_bound(priority):.2f} s: holders {holders(lbs, vip)}"
+    finally:
+        start(master)
+    for vip in vips:
+        assert wait_until(lambda: served(lbs, vip, master), timeout=60)[0], (vip, holders(lbs, vip))

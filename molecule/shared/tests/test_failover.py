@@ -9,9 +9,9 @@ from conftest import (
 )
 
 MASTER, BACKUP = LB_NODES[0], LB_NODES[1]
-# keepalived's defaults here: advert_int 1 s; the BACKUP (priority 90) declares the MASTER
-# dead after 3 adverts plus a skew of (256 - 90) / 256 s.
-CRASH_BOUND = crash_bound(90)
+# keepalived's defaults here: advert_int 1 s; the BACKUP (priority 240) declares the MASTER
+# dead after 3 adverts plus a skew of (256 - 240) / 256 s.
+CRASH_BOUND = crash_bound(240)
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_haproxy_death_moves_the_vip(healthy):
     finally:
         master.run("systemctl unmask --runtime haproxy")
         master.run("systemctl start haproxy")
-    # Up after 2 good checks: priority 100 again, and the MASTER preempts.
+    # Up after 2 good checks: priority 250 again, and the MASTER preempts.
     assert_vip_served_by(lbs, MASTER, timeout=15)
 
 

@@ -25,9 +25,9 @@ def test_the_profile_is_in_place(lbs):
 
 
 def test_a_crashed_master_is_replaced_within_the_fast_down_timer(lbs):
-    # 3 adverts of 0.1 s, the skew of priority 90 and a second of slack: 1.37 s, against 4.6 s
+    # 3 adverts of 0.1 s, the skew of priority 240 and a second of slack: 1.31 s, against 4.06 s
     # with the default profile.
-    bound = crash_bound(90, advert_int=0.1)
+    bound = crash_bound(240, advert_int=0.1)
     with Probe(target=(VIP, 80)) as probe:
         kill(LB1)
         try:

@@ -3,7 +3,7 @@ dual-stack variant (an IPv4 and an IPv6 instance on the same pair), and unicast 
 
 import json
 
-from conftest import LB_NODES, VIP, crash_bound, holders, kill, run_site, served, start, vip_status, wait_until
+from conftest import LB_NODES, VIP, crash_and_return, holders, run_site, served, vip_status, wait_until
 
 LB1, LB2 = (LB_NODES + [None, None])[:2]
 NET4 = "192.168.222"
@@ -35,13 +35,7 @@ def test_the_ipv6_vip_runs_vrrpv3_behind_ip6tables(lbs):
 
 
 def test_the_ipv6_vip_fails_over_and_back(lbs):
-    kill(LB1)
-    try:
-        moved, _ = wait_until(lambda: served(lbs, VIP, LB2), timeout=crash_bound(90), interval=0.05)
-        assert moved, holders(lbs)
-    finally:
-        start(LB1)
-    assert wait_until(lambda: served(lbs, VIP, LB1), timeout=60)[0], holders(lbs)
+    crash_and_return(lbs, LB1, LB2)
 
 
 def test_dual_stack_carries_both_families_on_one_pair(lbs):
@@ -62,15 +56,7 @@ def test_dual_stack_carries_both_families_on_one_pair(lbs):
     for vip in (VIP4, VIP):
         assert wait_until(lambda: served(lbs, vip, LB1), timeout=15)[0], (vip, holders(lbs, vip))
     assert "-j HAPAIR-VRRP" in lbs[LB2].check_output("iptables -S INPUT")
-    kill(LB1)
-    try:
-        for vip in (VIP4, VIP):
-            moved, _ = wait_until(lambda: served(lbs, vip, LB2), timeout=crash_bound(90), interval=0.05)
-            assert moved, (vip, holders(lbs, vip))
-    finally:
-        start(LB1)
-    for vip in (VIP4, VIP):
-        assert wait_until(lambda: served(lbs, vip, LB1), timeout=60)[0], (vip, holders(lbs, vip))
+    crash_and_return(lbs, LB1, LB2, vips=[VIP4, VIP])
 
 
 def test_unicast_ipv6_sends_to_the_peer_and_the_firewall_follows(lbs):

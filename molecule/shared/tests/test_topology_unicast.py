@@ -1,6 +1,6 @@
 """Unicast VRRP on a network that drops multicast."""
 
-from conftest import LB_NODES, VIP, crash_bound, holders, kill, served, start, vip_status, wait_until
+from conftest import LB_NODES, VIP, crash_and_return, holders, served, vip_status, wait_until
 
 LB1, LB2 = (LB_NODES + [None, None])[:2]
 
@@ -25,10 +25,4 @@ def test_adverts_go_to_the_peer_and_multicast_is_dropped(lbs):
 
 
 def test_the_unicast_pair_fails_over_and_back(lbs):
-    kill(LB1)
-    try:
-        moved, _ = wait_until(lambda: served(lbs, VIP, LB2), timeout=crash_bound(90), interval=0.05)
-        assert moved, holders(lbs)
-    finally:
-        start(LB1)
-    assert wait_until(lambda: served(lbs, VIP, LB1), timeout=60)[0], holders(lbs)
+    crash_and_return(lbs, LB1, LB2)
