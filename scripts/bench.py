@@ -234,8 +234,10 @@ def transitions_since(name, start):
     iso = datetime.fromtimestamp(start, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
     log = node(name, "cat /var/lib/hapair-keepalived/transitions.log", check=False).stdout.splitlines()
     recorded = [line for line in log if line.split(" ", 1)[0] >= iso]
-    journal = node(name, f"journalctl -q -o cat -u keepalived --since @{int(start)}").stdout.splitlines()
-    entered = [line for line in journal if re.search(r"Entering \w+ STATE", line)]
+    # short-unix: each line starts with its epoch time in microseconds; --since has whole seconds.
+    journal = node(name, f"journalctl -q -o short-unix -u keepalived --since @{int(start)}").stdout.splitlines()
+    entered = [line for line in journal
+               if re.search(r"Entering \w+ STATE", line) and float(line.split(" ", 1)[0]) >= start]
     return recorded, entered
 
 
@@ -253,6 +255,7 @@ def soak(seconds):
     0.1 s; count failed requests and the VRRP transitions seen on either node (all spurious)."""
     if not healthy():
         raise RuntimeError("the lab pair is not healthy before the soak")
+    time.sleep(5)  # let the last trial's return settle: the soak starts from a quiet pair
     burners = os.cpu_count() or 2
     starts = {name: node_time(name) for name in (MASTER, BACKUP)}
     sent = failed = 0
