@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 import urllib.error
@@ -136,6 +137,24 @@ def run_site(*args, timeout=600):
     return done.returncode, done.stdout + done.stderr
 
 
+def run_site_watching(probe, *args, interval=0.2, timeout=600):
+    """Run the site playbook like run_site while calling probe() over and over until it ends:
+    (returncode, output, every non-empty value probe returned, with the seconds since start)."""
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(out=run_site(*args, timeout=timeout)))
+    start = time.monotonic()
+    worker.start()
+    seen = []
+    while worker.is_alive() and time.monotonic() - start < timeout:
+        found = probe()
+        if found:
+            seen.append((round(time.monotonic() - start, 1), found))
+        time.sleep(interval)
+    worker.join(timeout=5)
+    rc, out = result.get("out", (None, "the site playbook did not finish"))
+    return rc, out, seen
+
+
 def fingerprint(lbs):
     """What a rejected change must leave alone on every node: configs, rules, sysctl, services."""
     prints = {}
@@ -182,3 +201,26 @@ def crash_and_return(lbs, master, backup, vips=None, priority=240):
         start(master)
     for vip in vips:
         assert wait_until(lambda: served(lbs, vip, master), timeout=60)[0], (vip, holders(lbs, vip))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test carries what the nodes saw: each running node's recent keepalived journal,
+    its addresses, and the host's neighbour entry for the VIP, so a red CI explains itself."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    for name in LB_NODES:
+        if not running(name):
+            report.sections.append((f"{name}", "container not running"))
+            continue
+        done = subprocess.run(
+            ["podman", "exec", name, "sh", "-c",
+             "journalctl -u keepalived -n 25 --no-pager -o short-precise; ip -o addr show; date +%T.%N"],
+            capture_output=True, text=True, timeout=30,
+        )
+        report.sections.append((f"{name}: keepalived journal, addresses, clock", done.stdout + done.stderr))
+    family = "-6" if ":" in VIP else "-4"
+    neigh = subprocess.run(["ip", family, "neigh", "show", VIP], capture_output=True, text=True).stdout
+    report.sections.append(("this host's neighbour entry for the VIP", neigh or "(none)"))

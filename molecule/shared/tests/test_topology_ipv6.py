@@ -3,7 +3,9 @@ dual-stack variant (an IPv4 and an IPv6 instance on the same pair), and unicast 
 
 import json
 
-from conftest import LB_NODES, VIP, crash_and_return, holders, run_site, served, vip_status, wait_until
+from conftest import (
+    LB_NODES, VIP, crash_and_return, holders, run_site, run_site_watching, served, vip_status, wait_until,
+)
 
 LB1, LB2 = (LB_NODES + [None, None])[:2]
 NET4 = "192.168.222"
@@ -59,13 +61,24 @@ def test_dual_stack_carries_both_families_on_one_pair(lbs):
     crash_and_return(lbs, LB1, LB2, vips=[VIP4, VIP])
 
 
+def multicast_dropped(lbs):
+    """While some node's keepalived.conf still sends adverts to ff02::12, a node whose ip6tables
+    no longer accepts them cannot hear that node: a split brain made by the firewall."""
+    senders = [name for name, host in lbs.items()
+               if "unicast_peer" not in host.run("cat /etc/keepalived/keepalived.conf").stdout]
+    deaf = [name for name, host in lbs.items() if "ff02::12" not in host.run("ip6tables -S HAPAIR-VRRP").stdout]
+    return senders and deaf and f"{senders} send to ff02::12, {deaf} drop it"
+
+
 def test_unicast_ipv6_sends_to_the_peer_and_the_firewall_follows(lbs):
     unicast = {
         "keepalived_unicast": True,
         "keepalived_instances": [{"name": "VI_6", "virtual_router_id": 61, "vips": [f"{VIP}/64"]}],
     }
-    rc, out = run_site("-e", json.dumps(unicast))
+    # The switch from multicast: the multicast rules stay until every node sends unicast.
+    rc, out, dropped = run_site_watching(lambda: multicast_dropped(lbs), "-e", json.dumps(unicast))
     assert rc == 0, out[-3000:]
+    assert not dropped, dropped[:3]
     for name, host in lbs.items():
         me, peer = (("::11", "::12") if name == LB1 else ("::12", "::11"))
         prefix = VIP.rsplit("::", 1)[0]
