@@ -49,6 +49,15 @@ options:
     type: list
     elements: str
     default: []
+  scripts:
+    description:
+      - Paths of executables that keepalived is to run with C(enable_script_security). For each,
+        the module reports why keepalived would refuse to run it, or null when it would run it.
+      - keepalived runs a script only when it is an executable regular file and it and every
+        directory above it are owned by root and writable by no one else.
+    type: list
+    elements: path
+    default: []
   iptables:
     description:
       - Report the IPv4 and IPv6 filter tables as C(iptables-save -t filter) and
@@ -107,6 +116,10 @@ state:
     users:
       description: User name to whether it exists.
       type: dict
+    scripts:
+      description: Script path to why keepalived's script security would refuse it, or null.
+      type: dict
+      sample: {/usr/local/sbin/on-master: "/usr/local/sbin/on-master is not executable"}
     iptables:
       description: The lines of C(iptables-save -t filter), empty when iptables is not installed.
       type: list
@@ -211,6 +224,20 @@ def users(names):
     return result
 
 
+def script_refusal(path):
+    """Why keepalived's script security would refuse to run path, or None when it runs it."""
+    if not os.path.isfile(path) or not os.access(path, os.X_OK):
+        return "%s does not exist or is not an executable file" % path
+    current = os.path.realpath(path)
+    while True:
+        info = os.stat(current)
+        if info.st_uid != 0 or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return "%s is not owned by root, or others can write to it" % current
+        if current == "/":
+            return None
+        current = os.path.dirname(current)
+
+
 def iptables(module, command="iptables-save"):
     save = module.get_bin_path(command)
     if not save:
@@ -228,6 +255,7 @@ def main():
             contents=dict(type="list", elements="path", default=[]),
             sysctl=dict(type="list", elements="str", default=[]),
             users=dict(type="list", elements="str", default=[]),
+            scripts=dict(type="list", elements="path", default=[]),
             iptables=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
@@ -240,6 +268,7 @@ def main():
         "contents": {path: read_text(path) for path in p["contents"]},
         "sysctl": sysctl(p["sysctl"]),
         "users": users(p["users"]),
+        "scripts": {path: script_refusal(path) for path in p["scripts"]},
         "iptables": iptables(module) if p["iptables"] else [],
         "ip6tables": iptables(module, "ip6tables-save") if p["iptables"] else [],
     }

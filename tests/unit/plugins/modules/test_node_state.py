@@ -93,3 +93,22 @@ def test_node_holds_agrees_with_what_node_state_read(monkeypatch, tmp_path):
     assert not node_holds(result, str(config), "global_defs {}\n", "0600", "root", "haproxy")
     assert not node_holds(result, str(tmp_path / "other"), "", "0600", "root", "root")
     assert not node_holds(None, str(config), "global_defs {}\n", "0600", "root", "root")
+
+
+def test_scripts_report_why_keepalived_would_refuse_them(monkeypatch, tmp_path):
+    hook = tmp_path / "hook"
+    hook.write_text("#!/bin/sh\n")
+    hook.chmod(0o755)
+    plain = tmp_path / "plain"
+    plain.write_text("not a program\n")
+    plain.chmod(0o644)
+    result = run(monkeypatch, scripts=["/bin/true", str(hook), str(plain), str(tmp_path / "missing")])
+    scripts = result["state"]["scripts"]
+    # Root-owned all the way up and writable by root only: keepalived runs it.
+    assert scripts["/bin/true"] is None
+    # /tmp is writable by everyone (and a test run by a user owns its own directory).
+    writable = next(d for d in [str(tmp_path), *map(str, tmp_path.parents)]
+                    if os.stat(d).st_uid != 0 or os.stat(d).st_mode & 0o022)
+    assert scripts[str(hook)] == f"{writable} is not owned by root, or others can write to it"
+    assert scripts[str(plain)] == f"{plain} does not exist or is not an executable file"
+    assert scripts[str(tmp_path / 'missing')] == f"{tmp_path / 'missing'} does not exist or is not an executable file"
