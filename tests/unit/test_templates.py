@@ -140,9 +140,13 @@ def test_unicast_and_preempt_delay_render_and_pass_keepalived_t(render_sample):
 
 
 def test_transparent_binds_render_and_pass_haproxy_c(render_sample):
-    out = render_sample("transparent", "classic.yml", haproxy_bind_transparent=True)
+    binds = [{"address": "192.0.2.100", "port": 80}, {"address": "*", "port": 8080}, {"address": "::", "port": 8081}]
+    out = render_sample("transparent", "classic.yml", haproxy_bind_transparent=True, haproxy_frontends=[
+        {"name": "http_in", "binds": binds, "mode": "http", "default_backend": "web"}])
     text = (out / "lb1" / "haproxy.cfg").read_text()
     assert "bind 192.0.2.100:80 transparent" in text
+    # A wildcard binds every address the host has: it needs no transparent option.
+    assert "bind *:8080\n" in text and "bind [::]:8081\n" in text, text
     assert "bind 127.0.0.1:8404\n" in text  # the stats listener is local, not a VIP
     ok, messages = haproxy_check(out / "lb1" / "haproxy.cfg")
     assert ok, messages
