@@ -5,7 +5,8 @@ What it measures, each against the brief's targets:
   * site.yml on the lab: a fresh converge (new containers) and an unchanged re-run;
   * failover through the VIP for three failure kinds (crash of the MASTER container, clean
     stop of keepalived, HAProxy death that sticks), each repeated --runs times: the outage
-    window (first failed probe to the first successful one after it) and the failed requests;
+    window (the longest run of failed probes: from its first failed probe to the first successful
+    one after it) and the failed requests;
   * HAProxy reloads under load: failed requests during five `systemctl reload haproxy`.
   * the fast profile (keepalived_profile: fast, VRRPv3 with 0.1 s adverts): the crash of the
     MASTER again, then a soak of --soak seconds with every CPU of both nodes kept busy, which
@@ -118,24 +119,44 @@ class Probe:
         self._thread.join()
         self._pool.shutdown(wait=True)
 
-    def recovered_after_failure(self):
+    def recovered_after_failure(self, settled=PROBE_TIMEOUT + 0.1):
+        """Some probe failed, and probes have succeeded for `settled` seconds since the last
+        failure (longer than a probe may take, so none still in flight can fail)."""
         results = self.snapshot()
         failed = [t for t, ok in results if not ok]
-        return bool(failed) and any(ok and t > failed[0] for t, ok in results)
+        return bool(failed) and any(ok and t >= failed[-1] + settled for t, ok in results)
+
+    def outages(self):
+        """Each run of failed probes: (start of its first failure, start of the first success
+        after it, or None when none has succeeded since)."""
+        runs, first = [], None
+        for t, ok in self.snapshot():
+            if not ok and first is None:
+                first = t
+            elif ok and first is not None:
+                runs.append((first, t))
+                first = None
+        if first is not None:
+            runs.append((first, None))
+        return runs
 
     def snapshot(self):
         with self._lock:
             return sorted(self.results)
 
     def summary(self):
+        """The longest outage window (None if the last one has not ended), the failed probes and
+        the probes sent. A probe that was in flight when the failure hit fails on its own, and
+        probes sent after it may still succeed before the outage begins: each run of failures is
+        a window of its own, and the longest is the outage."""
         results = self.snapshot()
-        failures = [t for t, ok in results if not ok]
-        if not failures:
-            return {"outage": 0.0, "failed": 0, "sent": len(results)}
-        first = failures[0]
-        after = [t for t, ok in results if ok and t > first]
-        outage = (after[0] - first) if after else None
-        return {"outage": outage, "failed": len(failures), "sent": len(results)}
+        runs = self.outages()
+        if any(end is None for _, end in runs):
+            outage = None
+        else:
+            outage = max((end - start for start, end in runs), default=0.0)
+        return {"outage": outage, "failed": sum(1 for _, ok in results if not ok), "sent": len(results),
+                "windows": len(runs)}
 
 
 def healthy(timeout=90):
@@ -320,8 +341,9 @@ def write_report(path, runs, timings, failover, reload, kv, hv, fast, soaked):
         "HAProxy check: every 2 s, weight -20, fall 2, rise 2 (MASTER 250 -> 230 < BACKUP 240).",
         "",
         "Probe: a client on the host opens a new TCP connection to the VIP and sends `GET /` every",
-        "10 ms (timeout 0.5 s). Outage window: from the first failed probe to the first successful",
-        "one after it. Failed: the failed probes in the trial.",
+        "10 ms (timeout 0.5 s). Outage window: the longest run of failed probes, from its first failed",
+        "probe to the first successful one after it (a probe in flight when the failure hits can fail",
+        "apart from the outage itself). Failed: all the failed probes in the trial.",
         "",
         "## site.yml on the lab pair",
         "",
@@ -402,7 +424,8 @@ def main():
         for run in range(1, args.runs + 1):
             result = trial(inject, restore)
             failover[kind].append(result)
-            print(f"==> {kind}, run {run}: outage {fmt(result['outage'])}, {result['failed']} failed of {result['sent']}", flush=True)
+            print(f"==> {kind}, run {run}: outage {fmt(result['outage'])} ({result['windows']} window(s)), "
+                  f"{result['failed']} failed of {result['sent']}", flush=True)
 
     reload = reload_under_load()
     print(f"==> 5 reloads under load: {reload['failed']} failed of {reload['sent']}", flush=True)
@@ -415,7 +438,8 @@ def main():
         for run in range(1, args.runs + 1):
             result = trial(crash_inject, crash_restore)
             fast[kind].append(result)
-            print(f"==> {kind}, run {run}: outage {fmt(result['outage'])}, {result['failed']} failed of {result['sent']}", flush=True)
+            print(f"==> {kind}, run {run}: outage {fmt(result['outage'])} ({result['windows']} window(s)), "
+                  f"{result['failed']} failed of {result['sent']}", flush=True)
         soaked = None
         if args.soak > 0:
             print(f"==> {args.soak} s soak of the fast profile under CPU stress", flush=True)
