@@ -214,6 +214,17 @@ def trial(inject, restore):
         healthy()
 
 
+def trials(kind, inject, restore, runs):
+    """runs trials of one failure kind, each printed as it ends: their summaries."""
+    results = []
+    for run in range(1, runs + 1):
+        result = trial(inject, restore)
+        results.append(result)
+        print(f"==> {kind}, run {run}: outage {fmt(result['outage'])} ({result['windows']} window(s)), "
+              f"{result['failed']} failed of {result['sent']}", flush=True)
+    return results
+
+
 def reload_under_load(reloads=5):
     if not healthy():
         raise RuntimeError("the lab pair is not healthy before the reload run")
@@ -422,14 +433,7 @@ def main():
           f"re-run {timings['rerun']:.1f} s (changed={timings['rerun_changed']})", flush=True)
     kv, hv = versions()
 
-    failover = {}
-    for kind, (inject, restore) in KINDS.items():
-        failover[kind] = []
-        for run in range(1, args.runs + 1):
-            result = trial(inject, restore)
-            failover[kind].append(result)
-            print(f"==> {kind}, run {run}: outage {fmt(result['outage'])} ({result['windows']} window(s)), "
-                  f"{result['failed']} failed of {result['sent']}", flush=True)
+    failover = {kind: trials(kind, inject, restore, args.runs) for kind, (inject, restore) in KINDS.items()}
 
     reload = reload_under_load()
     print(f"==> 5 reloads under load: {reload['failed']} failed of {reload['sent']}", flush=True)
@@ -437,13 +441,8 @@ def main():
     print("==> the fast profile (keepalived_profile: fast)", flush=True)
     run_site("-e", "keepalived_profile=fast")
     kind = "crash of the MASTER, fast profile (VRRPv3, 0.1 s adverts)"
-    fast = {kind: []}
     try:
-        for run in range(1, args.runs + 1):
-            result = trial(crash_inject, crash_restore)
-            fast[kind].append(result)
-            print(f"==> {kind}, run {run}: outage {fmt(result['outage'])} ({result['windows']} window(s)), "
-                  f"{result['failed']} failed of {result['sent']}", flush=True)
+        fast = {kind: trials(kind, crash_inject, crash_restore, args.runs)}
         soaked = None
         if args.soak > 0:
             print(f"==> {args.soak} s soak of the fast profile under CPU stress", flush=True)
