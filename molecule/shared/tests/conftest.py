@@ -203,6 +203,16 @@ def crash_and_return(lbs, master, backup, vips=None, priority=240):
         assert wait_until(lambda: served(lbs, vip, master), timeout=60)[0], (vip, holders(lbs, vip))
 
 
+def stop_and_hand_over(lbs, node, successor, timeout=3):
+    """Stop keepalived on node: its priority-0 advert hands the scenario's VIP to successor,
+    which alone serves it within timeout seconds. keepalived starts again, also on failure."""
+    lbs[node].check_output("systemctl stop keepalived")
+    try:
+        assert wait_until(lambda: served(lbs, VIP, successor), timeout=timeout)[0], holders(lbs)
+    finally:
+        lbs[node].check_output("systemctl start keepalived")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """A failed test carries what the nodes saw: each running node's recent keepalived journal,
@@ -213,7 +223,7 @@ def pytest_runtest_makereport(item, call):
         return
     for name in LB_NODES:
         if not running(name):
-            report.sections.append((f"{name}", "container not running"))
+            report.sections.append((name, "container not running"))
             continue
         done = subprocess.run(
             ["podman", "exec", name, "sh", "-c",

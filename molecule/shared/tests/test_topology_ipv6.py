@@ -4,7 +4,8 @@ dual-stack variant (an IPv4 and an IPv6 instance on the same pair), and unicast 
 import json
 
 from conftest import (
-    LB_NODES, VIP, crash_and_return, holders, run_site, run_site_watching, served, vip_status, wait_until,
+    LB_NODES, VIP, crash_and_return, holders, run_site, run_site_watching, served, stop_and_hand_over, vip_status,
+    wait_until,
 )
 
 LB1, LB2 = (LB_NODES + [None, None])[:2]
@@ -88,9 +89,5 @@ def test_unicast_ipv6_sends_to_the_peer_and_the_firewall_follows(lbs):
         # Adverts from the peers' default IPv6 addresses; the multicast rules are gone.
         assert f"-s {prefix}{peer}/128 -p vrrp" in rules and "ff02::12" not in rules, rules
     assert wait_until(lambda: served(lbs, VIP, LB1), timeout=15)[0], holders(lbs)
-    lbs[LB1].check_output("systemctl stop keepalived")
-    try:
-        assert wait_until(lambda: served(lbs, VIP, LB2), timeout=3)[0], holders(lbs)
-    finally:
-        lbs[LB1].check_output("systemctl start keepalived")
+    stop_and_hand_over(lbs, LB1, LB2)
     assert wait_until(lambda: served(lbs, VIP, LB1), timeout=15)[0], holders(lbs)
