@@ -25,7 +25,8 @@ class StateError(ValueError):
 def address_only(vip):
     """'192.0.2.100/24 dev eth0 scope global' -> '192.0.2.100'; IPv6 in its canonical
     (compressed, lower-case) spelling, the one `ip` prints."""
-    text = vip.split()[0].split("/")[0] if vip.split() else ""
+    words = str(vip if vip is not None else "").split()
+    text = words[0].split("/")[0] if words else ""
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:

@@ -7,8 +7,8 @@ Plain functions: they take the variables (and, for the checks that need them, th
 network facts) and return a list of problems, each naming the variable, the bad value and
 the fix. An empty list means the input is good. Secrets are never put into a message.
 
-- resolve_instances: one node's keepalived instances with every default applied (the
-  priority and state from the group order among them); the template renders exactly this.
+The instances they judge are the group model's (module_utils/group.py), every default applied.
+
 - keepalived_problems: one node's rules (ranges, VIPs inside the interface's subnet, ...).
 - group_problems: the rules across the group (same VRID, VIPs, timers and password on every
   node, distinct priorities, one MASTER, a check weight that can move the VIP, ...).
@@ -17,7 +17,6 @@ the fix. An empty list means the input is good. Secrets are never put into a mes
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 from decimal import Decimal, InvalidOperation
 
@@ -42,100 +41,6 @@ def _decimal(value):
         return Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
-
-
-def _family(vips):
-    """4 or 6: the address family of an instance's first VIP (keepalived's rule), None if unclear."""
-    for vip in vips or []:
-        try:
-            return ipaddress.ip_interface(str(vip).split()[0]).version
-        except (ValueError, IndexError):
-            return None
-    return None
-
-
-def _mapping(value):
-    return value if isinstance(value, dict) else {}
-
-
-def fingerprint(secret):
-    """A short hash to compare a secret across nodes without showing it."""
-    return hashlib.sha256(str(secret).encode()).hexdigest()[:16] if secret else ""
-
-
-def own_ipv6_address(facts, vips=()):
-    """A node's own global IPv6 address, from its gathered facts: the first global address on
-    its default IPv6 interface that is no VIP. (Ansible's default_ipv6.address is the kernel's
-    source address choice, which can be a VIP the node holds right now.)"""
-    facts = facts if isinstance(facts, dict) else {}
-    interface = (facts.get("default_ipv6") or {}).get("interface")
-    data = facts.get(str(interface).replace("-", "_")) or facts.get(interface) or {} if interface else {}
-    taken = {address_only(str(v)) for v in vips or []}
-    for entry in data.get("ipv6") or []:
-        address = address_only(str(entry.get("address", "")))
-        if entry.get("scope") == "global" and address and address not in taken:
-            return address
-    return ""
-
-
-def resolve_instances(instances, settings, nodes, me):
-    """Apply every default to this node's instances.
-
-    settings: interface, vrrp_version, advert_int, auth_type, auth_pass, priority_base,
-    priority_step, track_haproxy, unicast, notify, and each node's default IPv4 and IPv6
-    address (addresses, addresses6: own_ipv6_address). nodes: the group in inventory order; me: this node.
-    An instance whose VIPs are IPv6 runs VRRPv3 (keepalived cannot run IPv6 on VRRPv2) and
-    takes its unicast addresses from the IPv6 ones.
-    Values are passed through unchecked: keepalived_problems judges them.
-    """
-    resolved = []
-    for index, instance in enumerate(instances or []):
-        if not isinstance(instance, dict):
-            continue
-        master = instance.get("master") or (nodes[0] if nodes else me)
-        rank = 0
-        if me in nodes and master in nodes:
-            rank = (nodes.index(me) - nodes.index(master)) % len(nodes)
-        nopreempt = bool(instance.get("nopreempt", False))
-        preempt_delay = instance.get("preempt_delay", 0)
-        unicast = bool(instance.get("unicast", settings.get("unicast", False)))
-        ipv6 = _family(instance.get("vips")) == 6
-        addresses = settings.get("addresses6" if ipv6 else "addresses") or {}
-        base = settings.get("priority_base", 250)
-        step = settings.get("priority_step", 10)
-        computed = base - step * rank if _is_int(base) and _is_int(step) else base
-        auth_type = instance.get("auth_type", settings.get("auth_type", "PASS"))
-        auth_pass = instance.get("auth_pass", settings.get("auth_pass", ""))
-        resolved.append({
-            # Position in keepalived_instances: the template reads the password from there,
-            # so the resolved view (kept as a fact for the group checks) holds no secret.
-            "index": index,
-            "name": instance.get("name"),
-            "virtual_router_id": instance.get("virtual_router_id"),
-            "vips": list(instance.get("vips") or []),
-            "interface": instance.get("interface") or settings.get("interface"),
-            "advert_int": instance.get("advert_int", settings.get("advert_int", 1)),
-            "version": 3 if ipv6 else settings.get("vrrp_version", 2),
-            "auth_type": auth_type,
-            "auth_pass_length": len(str(auth_pass)) if auth_pass and auth_type == "PASS" else 0,
-            "auth_fingerprint": fingerprint(auth_pass) if auth_type == "PASS" else "",
-            "master": master,
-            "priority": instance.get("priority", computed),
-            # With nopreempt or preempt_delay every node starts as BACKUP and the highest
-            # priority wins the election.
-            "state": "BACKUP" if nopreempt or preempt_delay or rank != 0 else "MASTER",
-            "nopreempt": nopreempt,
-            "preempt_delay": preempt_delay,
-            "unicast": unicast,
-            # Unicast: from this node's address to every other node's, unless given.
-            "unicast_src_ip": (instance.get("unicast_src_ip") or addresses.get(me)) if unicast else None,
-            "unicast_peers": (list(instance.get("unicast_peers") or [addresses.get(n) for n in nodes if n != me])
-                              if unicast else []),
-            "track_haproxy": bool(instance.get("track_haproxy", settings.get("track_haproxy", True))),
-            # The user's notify commands by the state entered: the instance's over the defaults.
-            "notify": {**_mapping(settings.get("notify")), **_mapping(instance.get("notify"))},
-        })
-    return resolved
 
 
 def _interface_networks(facts, interface):
@@ -280,7 +185,7 @@ def keepalived_problems(resolved, facts=None, raw=None):
 
         if inst["auth_type"] == "PASS":
             length = inst["auth_pass_length"]
-            if not 1 <= length <= 8:
+            if length is not None:
                 problems.append(f"{where}: auth_pass has {length} characters: use 1 to 8 (keepalived would silently "
                                 "cut a longer one), the same on every node; set keepalived_auth_pass or the instance's auth_pass")
             if 6 in families:

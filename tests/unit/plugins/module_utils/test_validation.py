@@ -1,6 +1,7 @@
 """The preflight rules: each bad input gives a message naming the variable, the value and the fix."""
 
 import pytest
+from ansible_collections.hapair.loadbalancer.plugins.module_utils import group as g
 from ansible_collections.hapair.loadbalancer.plugins.module_utils import validation as v
 
 NODES = ["lb1", "lb2"]
@@ -16,29 +17,27 @@ FACTS = {
 }
 
 
+def resolve(instances, settings, nodes, me, facts=None):
+    """One node's instances as the group model resolves them, every node with these settings."""
+    key = g.new_key()
+    facts = facts or {n: {"interfaces": ["eth0"], "default_ipv4": {"interface": "eth0", "address": f"192.0.2.{11 + i}"}}
+                      for i, n in enumerate(nodes)}
+    model = g.build(nodes, {n: g.member_inputs(settings, key) for n in nodes}, facts)
+    return model["nodes"][me]["instances"]
+
+
 def instance(**over):
     return {"name": "VI_1", "virtual_router_id": 51, "vips": ["192.0.2.100/24"], **over}
 
 
 def problems(instances, me="lb1", facts=FACTS, **settings):
-    resolved = v.resolve_instances(instances, {**SETTINGS, **settings}, NODES, me)
+    resolved = resolve(instances, {**SETTINGS, "instances": instances, **settings}, NODES, me)
     return v.keepalived_problems(resolved, facts, instances)
 
 
 def test_the_classic_pair_is_fine():
     assert problems([instance()]) == []
     assert problems([instance()], me="lb2") == []
-
-
-def test_resolution_follows_the_group_order_and_holds_no_secret():
-    (lb1,) = v.resolve_instances([instance()], SETTINGS, NODES, "lb1")
-    (lb2,) = v.resolve_instances([instance()], SETTINGS, NODES, "lb2")
-    assert (lb1["state"], lb1["priority"], lb2["state"], lb2["priority"]) == ("MASTER", 100, "BACKUP", 90)
-    assert "s3cret" not in repr(lb1) and lb1["auth_pass_length"] == 6
-    (mirrored,) = v.resolve_instances([instance(master="lb2")], SETTINGS, NODES, "lb1")
-    assert mirrored["state"] == "BACKUP" and mirrored["priority"] == 90
-    (nopreempt,) = v.resolve_instances([instance(nopreempt=True)], SETTINGS, NODES, "lb1")
-    assert nopreempt["state"] == "BACKUP" and nopreempt["priority"] == 100
 
 
 @pytest.mark.parametrize("over, settings, expected", [
@@ -103,8 +102,13 @@ def views(**per_node):
     out = {}
     for node in NODES:
         over, settings = per_node.get(node, ({}, {}))
-        out[node] = v.resolve_instances([instance(**over)], {**SETTINGS, **settings}, NODES, node)
-    return out
+        out[node] = (over, settings)
+    key = g.new_key()
+    inputs = {n: g.member_inputs({**SETTINGS, "instances": [instance(**o)], **st}, key) for n, (o, st) in out.items()}
+    facts = {n: {"interfaces": ["eth0"], "default_ipv4": {"interface": "eth0", "address": f"192.0.2.{11 + i}"}}
+             for i, n in enumerate(NODES)}
+    model = g.build(NODES, inputs, facts)
+    return {n: model["nodes"][n]["instances"] for n in NODES}
 
 
 def test_a_consistent_group_is_fine():
@@ -183,58 +187,29 @@ def test_stats_port_range():
     assert any("haproxy_stats_port: port is 99999" in p for p in hp([frontend()], [backend()], stats_port=99999))
 
 
-ADDRESSES = {"lb1": "192.0.2.11", "lb2": "192.0.2.12"}
-
-
-def test_unicast_resolves_source_and_peers_from_the_group():
-    (lb1,) = v.resolve_instances([instance()], {**SETTINGS, "unicast": True, "addresses": ADDRESSES}, NODES, "lb1")
-    assert lb1["unicast_src_ip"] == "192.0.2.11" and lb1["unicast_peers"] == ["192.0.2.12"]
-    (own,) = v.resolve_instances([instance(unicast_src_ip="192.0.2.99", unicast_peers=["192.0.2.98"])],
-                                 {**SETTINGS, "unicast": True, "addresses": ADDRESSES}, NODES, "lb1")
-    assert own["unicast_src_ip"] == "192.0.2.99" and own["unicast_peers"] == ["192.0.2.98"]
-
-
 def test_unicast_peers_must_be_members_of_the_group():
-    settings = {**SETTINGS, "unicast": True, "addresses": ADDRESSES}
-    views = {n: v.resolve_instances([instance()], settings, NODES, n) for n in NODES}
-    assert v.group_problems(views, -20) == ([], [])
-    views["lb1"] = v.resolve_instances([instance(unicast_peers=["203.0.113.9"])], settings, NODES, "lb1")
-    found, _ = v.group_problems(views, -20)
+    unicast = ({}, {"unicast": True})
+    assert group(views(lb1=unicast, lb2=unicast)) == ([], [])
+    found, _ = group(views(lb1=({"unicast_peers": ["203.0.113.9"]}, {"unicast": True}), lb2=unicast))
     assert any("on lb1, unicast_peers has 203.0.113.9, which is no other member's unicast_src_ip (192.0.2.12)" in p
                for p in found), found
 
 
 def test_unicast_without_addresses_is_caught():
-    found = v.keepalived_problems(
-        v.resolve_instances([instance()], {**SETTINGS, "unicast": True, "addresses": {}}, NODES, "lb1"), FACTS)
+    settings = {**SETTINGS, "unicast": True, "instances": [instance()]}
+    found = v.keepalived_problems(resolve([instance()], settings, NODES, "lb1", facts={n: {} for n in NODES}), FACTS)
     assert any("unicast needs this node's address" in p for p in found), found
 
 
 def test_preempt_delay_makes_every_node_backup_and_is_checked():
-    views = {n: v.resolve_instances([instance(preempt_delay=5)], SETTINGS, NODES, n) for n in NODES}
-    assert all(view[0]["state"] == "BACKUP" for view in views.values())
-    assert v.group_problems(views, -20) == ([], [])
+    delayed = views(lb1=({"preempt_delay": 5}, {}), lb2=({"preempt_delay": 5}, {}))
+    assert all(view[0]["state"] == "BACKUP" for view in delayed.values())
+    assert group(delayed) == ([], [])
     assert any("preempt_delay is 5000" in p for p in problems([instance(preempt_delay=5000)]))
 
 
 def test_notify_commands_merge_the_instance_over_the_defaults():
-    (lb1,) = v.resolve_instances([instance(notify={"master": "/bin/a", "stop": ""})],
-                                 {**SETTINGS, "notify": {"master": "/bin/b", "stop": "/bin/c", "fault": "/bin/d"}}, NODES, "lb1")
-    assert lb1["notify"] == {"master": "/bin/a", "stop": "", "fault": "/bin/d"}
     assert problems([instance(notify={"master": "/bin/a", "stop": ""})]) == []
-
-
-def test_an_ipv6_instance_runs_vrrpv3_and_takes_ipv6_unicast_addresses():
-    settings = {**SETTINGS, "unicast": True, "addresses": ADDRESSES,
-                "addresses6": {"lb1": "2001:db8::11", "lb2": "2001:db8::12"}}
-    four, six = v.resolve_instances(
-        [instance(), instance(name="VI_6", virtual_router_id=61, vips=["2001:db8::100/64"], auth_type="none")],
-        settings, NODES, "lb1")
-    assert (four["version"], four["auth_type"], four["unicast_peers"]) == (2, "PASS", ["192.0.2.12"])
-    assert (six["version"], six["auth_type"]) == (3, "none")
-    assert (six["unicast_src_ip"], six["unicast_peers"]) == ("2001:db8::11", ["2001:db8::12"])
-    # Dual stack on one pair: PASS for IPv4, none for IPv6, both valid.
-    assert v.keepalived_problems([four, six], FACTS) == []
 
 
 def test_vips_of_both_families_in_one_instance_are_refused():
@@ -246,16 +221,3 @@ def test_two_spellings_of_one_ipv6_vip_are_one_address():
     frontends = [{"name": "f", "binds": [{"address": "2001:DB8:0:0::100", "port": 80}], "default_backend": "b"}]
     backends = [{"name": "b", "servers": [{"name": "s", "address": "192.0.2.21", "port": 80}]}]
     assert v.haproxy_problems(frontends, backends, vips=["2001:db8::100/64"]) == []
-
-
-def test_a_nodes_own_ipv6_address_is_never_a_vip_it_holds():
-    # As Ansible gathers it on a MASTER: the kernel's source address choice is the VIP.
-    facts = {
-        "default_ipv6": {"interface": "eth0", "address": "2001:db8::100"},
-        "eth0": {"ipv6": [{"address": "2001:db8::100", "prefix": "64", "scope": "global"},
-                          {"address": "2001:db8::11", "prefix": "64", "scope": "global"},
-                          {"address": "fe80::1", "prefix": "64", "scope": "link"}]},
-    }
-    assert v.own_ipv6_address(facts, ["2001:DB8::100/64"]) == "2001:db8::11"
-    assert v.own_ipv6_address(facts) == "2001:db8::100"
-    assert v.own_ipv6_address({"eth0": facts["eth0"]}) == ""

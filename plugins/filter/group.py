@@ -1,0 +1,192 @@
+# -*- coding: utf-8 -*-
+# Copyright: hapair.loadbalancer contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The group model for templates and tasks; every rule lives in module_utils/group.py."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: group_model
+short_description: The model of a load-balancer group, from every member's variables and facts
+version_added: 0.1.0
+description:
+  - Builds what every member of the group runs (its VRRP instances with state, priority,
+    transport, source and peers; its VIPs in canonical form; where its VRRP adverts may come
+    from) from each member's variables and network facts. The C(hapair.loadbalancer.lb_group)
+    role computes it once per play batch into the fact C(lb_group_model).
+  - A member other than the calling host is read from C(hostvars) (its inventory variables,
+    extra variables and facts); a setting it does not define there is taken from the calling
+    host, which has the role defaults and play variables that every member shares.
+  - The same plugin file provides C(group_models) (the model of each named group),
+    C(group_missing_facts) (the members whose network facts are
+    missing), C(group_firewall_rules), C(group_missing_rules), C(group_stale_rules),
+    C(group_delete_argv), C(group_bad_addresses), C(group_sysctls), C(group_adverts), C(group_advert_conflicts), C(group_bind_sysctls), C(group_listeners) and C(group_frontend_ports).
+author:
+  - hapair.loadbalancer maintainers
+positional: hostvars, settings, me
+options:
+  _input:
+    description: The group's members in inventory order.
+    type: list
+    elements: str
+    required: true
+  hostvars:
+    description: C(hostvars).
+    type: raw
+    required: true
+  settings:
+    description: The calling host's settings, keyed as in the model (instances, interface, vrrp_version, ...).
+    type: dict
+    required: true
+  me:
+    description: The calling host's inventory name.
+    type: str
+    required: true
+"""
+
+EXAMPLES = r"""
+lb_group_model: "{{ groups['lb'] | hapair.loadbalancer.group_model(hostvars, settings, inventory_hostname) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: The model, with the keys members, missing_facts, nodes and vips.
+  type: dict
+"""
+
+import base64
+import json
+
+from ansible_collections.hapair.loadbalancer.plugins.module_utils import group
+
+
+def _vars_of(hostvars, member):
+    try:
+        return hostvars[member]
+    except (KeyError, TypeError):
+        return {}
+
+
+def _facts(hostvars, member):
+    try:
+        return dict(_vars_of(hostvars, member).get("ansible_facts") or {})
+    except (KeyError, TypeError):
+        return {}
+
+
+def group_model(members, hostvars, settings, me):
+    members = list(members or [])
+    key = group.new_key()
+    inputs, facts = {}, {}
+    for member in members:
+        mine = dict(settings or {})
+        if member != me:
+            found = _vars_of(hostvars, member)
+            for setting, var in group.MEMBER_VARS.items():
+                if var in found:
+                    mine[setting] = found[var]
+        inputs[member] = group.member_inputs(mine, key)
+        facts[member] = _facts(hostvars, member)
+    return group.build(members, inputs, facts)
+
+
+def _members(names, groups):
+    out = []
+    for name in names or []:
+        for member in (groups or {}).get(name) or []:
+            if member not in out:
+                out.append(member)
+    return out
+
+
+def group_models(names, groups, hostvars, settings, me):
+    """{group name: model} for each of the named groups."""
+    return {name: dict(group_model((groups or {}).get(name) or [], hostvars, settings, me), name=name)
+            for name in names or []}
+
+
+def group_missing_facts(names, groups, hostvars):
+    """The members of the named groups whose network facts are missing."""
+    return [m for m in _members(names, groups) if "interfaces" not in _facts(hostvars, m)]
+
+
+def _node(model, me):
+    return ((model or {}).get("nodes") or {}).get(me) or {}
+
+
+def group_firewall_rules(model, me, chain, ports=(), peers=None, peers6=None):
+    return group.firewall_rules(_node(model, me), chain, ports, peers, peers6)
+
+
+def group_missing_rules(rules, current):
+    return group.missing_rules(rules, current)
+
+
+def group_stale_rules(rules, current, keep_sources=None):
+    return group.stale_rules(rules, current, keep_sources)
+
+
+def group_delete_argv(stale):
+    return group.delete_argv(stale[0], stale[1])
+
+
+def group_bad_addresses(addresses, family):
+    return group.bad_addresses(addresses, int(family))
+
+
+def group_sysctls(model, me, ipv4=True, ipv6=False):
+    return group.sysctls(_node(model, me), ipv4, ipv6)
+
+
+def group_adverts(model, me):
+    return group.adverts(_node(model, me))
+
+
+def group_advert_conflicts(model, slurped):
+    """Conflicts (module_utils/group.py: advert_conflicts) against what ansible.builtin.slurp
+    read of each outside member's adverts file; a member without the file runs none of ours."""
+    outside = {}
+    for result in slurped or []:
+        # A registered loop result names its item by the loop's variable (ansible_loop_var).
+        member = result.get(result.get("ansible_loop_var", "item")) if isinstance(result, dict) else None
+        if member is None:
+            continue
+        try:
+            outside[member] = json.loads(base64.b64decode(result.get("content") or "").decode() or "null")
+        except ValueError:
+            outside[member] = None
+    return [{"instance": i, "member": m, "what": w} for i, m, w in group.advert_conflicts(model, outside)]
+
+
+def group_bind_sysctls(model, frontends, transparent=False):
+    return group.bind_sysctls(model, frontends, transparent)
+
+
+def group_listeners(model, frontends):
+    return group.listeners(model, frontends)
+
+
+def group_frontend_ports(frontends):
+    return group.frontend_ports(frontends)
+
+
+class FilterModule:
+    """hapair.loadbalancer group model filters."""
+
+    def filters(self):
+        return {
+            "group_model": group_model,
+            "group_models": group_models,
+            "group_missing_facts": group_missing_facts,
+            "group_firewall_rules": group_firewall_rules,
+            "group_missing_rules": group_missing_rules,
+            "group_stale_rules": group_stale_rules,
+            "group_delete_argv": group_delete_argv,
+            "group_sysctls": group_sysctls,
+            "group_bad_addresses": group_bad_addresses,
+            "group_listeners": group_listeners,
+            "group_bind_sysctls": group_bind_sysctls,
+            "group_adverts": group_adverts,
+            "group_advert_conflicts": group_advert_conflicts,
+            "group_frontend_ports": group_frontend_ports,
+        }

@@ -1,0 +1,500 @@
+# -*- coding: utf-8 -*-
+# Copyright: hapair.loadbalancer contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The group model: what every member of a load-balancer group runs, computed once.
+
+Plain functions over plain data, so the unit tests feed them recorded facts. Every role, template,
+check, playbook and test reads the group through this module; no other file works out a node's
+instances, VIPs, transports, peers, firewall sources or sysctls.
+
+- member_inputs: one member's settings (the public variables below) without secrets;
+- build: the model of the whole group from every member's inputs and network facts;
+- firewall_rules / stale_rules: the iptables rules a node needs, and those it no longer needs;
+- sysctls: the kernel parameters a node needs for HAProxy to bind VIPs it does not hold;
+- listeners: the HAProxy binds on the group's VIPs (what a rollout waits for).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import os
+
+from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import address_only as canonical_address
+
+# The settings the model reads from each member, and the public variable each comes from. A
+# member outside the play (--limit) is read from its inventory variables and facts; what it
+# does not define there is taken from the member that computes the model (role defaults and
+# play variables are the same on every member).
+MEMBER_VARS = {
+    "instances": "keepalived_instances",
+    "interface": "keepalived_interface",
+    "vrrp_version": "keepalived_vrrp_version",
+    "advert_int": "keepalived_advert_int",
+    "auth_type": "keepalived_auth_type",
+    "auth_pass": "keepalived_auth_pass",
+    "priority_base": "keepalived_priority_base",
+    "priority_step": "keepalived_priority_step",
+    "track_haproxy": "keepalived_track_haproxy",
+    "unicast": "keepalived_unicast",
+    "notify": "keepalived_notify",
+}
+
+MULTICAST = {4: "224.0.0.18", 6: "ff02::12"}
+FAMILIES = {4: "ipv4", 6: "ipv6"}
+# The marker in the comment of every firewall rule the collection owns.
+RULE_MARKER = "hapair.loadbalancer"
+
+
+def parse_vip(text):
+    """A VIP as given -> {address, prefix, cidr, family}, or None when it is no address/prefix."""
+    words = str(text if text is not None else "").split()
+    if not words or "/" not in words[0]:
+        return None
+    try:
+        interface = ipaddress.ip_interface(words[0])
+    except ValueError:
+        return None
+    address = str(interface.ip)
+    return {"address": address, "prefix": interface.network.prefixlen,
+            "cidr": f"{address}/{interface.network.prefixlen}", "family": interface.version}
+
+
+def new_key():
+    """A key for fingerprint(): one per computation of the model, never stored, so the
+    fingerprints in the model (a fact that -v shows) compare members and reveal nothing."""
+    return os.urandom(16)
+
+
+def fingerprint(secret, key):
+    """A keyed hash to compare a secret across members without showing it."""
+    return hmac.new(key, str(secret).encode(), hashlib.sha256).hexdigest()[:16] if secret else ""
+
+
+def _secretless(auth_pass, key):
+    """A password as the model keeps it: its fingerprint, and its length only when keepalived
+    would refuse or cut it (1 to 8 characters are fine)."""
+    length = len(str(auth_pass)) if auth_pass else 0
+    return {"auth_pass_length": None if 1 <= length <= 8 else length, "auth_fingerprint": fingerprint(auth_pass, key)}
+
+
+def member_inputs(settings, key):
+    """A member's settings as the model reads them, with every password replaced by what
+    _secretless keeps of it: safe to keep as a fact and to show with -v."""
+    settings = dict(settings or {})
+    out = {name: settings.get(name) for name in MEMBER_VARS if name not in ("auth_pass", "instances")}
+    out.update(_secretless(settings.get("auth_pass"), key))
+    instances = []
+    for item in settings.get("instances") or []:
+        if isinstance(item, dict) and "auth_pass" in item:
+            item = {**{k: v for k, v in item.items() if k != "auth_pass"}, **_secretless(item["auth_pass"], key)}
+        instances.append(item)
+    out["instances"] = instances
+    return out
+
+
+def _interface_facts(facts, interface):
+    if not interface:
+        return {}
+    return facts.get(str(interface).replace("-", "_")) or facts.get(interface) or {}
+
+
+def _default_interface(facts):
+    for key in ("default_ipv4", "default_ipv6"):
+        name = (facts.get(key) or {}).get("interface")
+        if name:
+            return name
+    return None
+
+
+def _own_ipv4(facts, interface):
+    """The address keepalived sends IPv4 adverts from on interface: its primary address."""
+    primary = (_interface_facts(facts, interface).get("ipv4") or {}).get("address")
+    if primary:
+        return primary
+    default = facts.get("default_ipv4") or {}
+    return default.get("address") if default.get("interface") in (interface, None) else None
+
+
+def _own_ipv6(facts, interface, vips):
+    """A member's own global IPv6 address on interface, never one of the group's VIPs (Ansible's
+    default_ipv6.address is the kernel's source choice, which can be a VIP held right now)."""
+    for entry in _interface_facts(facts, interface).get("ipv6") or []:
+        address = canonical_address(entry.get("address"))
+        if entry.get("scope") == "global" and address and address not in vips:
+            return address
+    return None
+
+
+def _link_locals(facts, interface):
+    """The link-local addresses VRRPv3 over IPv6 sends multicast adverts from."""
+    return [canonical_address(e.get("address")) for e in _interface_facts(facts, interface).get("ipv6") or []
+            if e.get("scope") == "link" and e.get("address")]
+
+
+def _family(vips):
+    """4 or 6: keepalived runs an instance in the family of its first VIP; None if unclear."""
+    for vip in vips or []:
+        parsed = parse_vip(vip)
+        return parsed["family"] if parsed else None
+    return None
+
+
+def _mapping(value):
+    return value if isinstance(value, dict) else {}
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _truth(value):
+    """A switch as typed in a vars file (true) or with -e (the string 'true')."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "on", "1")
+    return bool(value)
+
+
+def _resolve(index, instance, settings, members, me, facts_of, interface_of, group_vips):
+    """One instance as member `me` runs it, every default applied. Values the user gave are
+    passed through unchecked: validation judges them."""
+    master = instance.get("master") or (members[0] if members else me)
+    rank = 0
+    if me in members and master in members:
+        rank = (members.index(me) - members.index(master)) % len(members)
+    family = _family(instance.get("vips"))
+    ipv6 = family == 6
+    name = instance.get("name")
+    nopreempt = _truth(instance.get("nopreempt", False))
+    preempt_delay = instance.get("preempt_delay", 0)
+    unicast = _truth(instance.get("unicast", settings.get("unicast")))
+    base = settings.get("priority_base")
+    step = settings.get("priority_step")
+    computed = base - step * rank if _is_int(base) and _is_int(step) else base
+    auth_type = instance.get("auth_type", settings.get("auth_type"))
+    secret = instance if "auth_fingerprint" in instance else settings
+
+    def own(node):
+        """The address a member sends this instance's unicast adverts from."""
+        interface = interface_of(node, name)
+        node_facts = facts_of.get(node) or {}
+        return _own_ipv6(node_facts, interface, group_vips) if ipv6 else _own_ipv4(node_facts, interface)
+
+    resolved = {
+        # Position in keepalived_instances: the template reads the password from there, so the
+        # model (kept as a fact, shown with -v) holds no secret.
+        "index": index,
+        "name": name,
+        "virtual_router_id": instance.get("virtual_router_id"),
+        # As given (validation judges them) and in canonical form (what keepalived.conf carries).
+        "vips": list(instance.get("vips") or []),
+        "vip_cidrs": [v["cidr"] for v in map(parse_vip, instance.get("vips") or []) if v],
+        "family": family,
+        "interface": interface_of(me, name),
+        "advert_int": instance.get("advert_int", settings.get("advert_int")),
+        # keepalived cannot run IPv6 on VRRPv2.
+        "version": 3 if ipv6 else settings.get("vrrp_version"),
+        "auth_type": auth_type,
+        "auth_pass_length": secret.get("auth_pass_length") if auth_type == "PASS" else None,
+        "auth_fingerprint": secret.get("auth_fingerprint", "") if auth_type == "PASS" else "",
+        "master": master,
+        "priority": instance.get("priority", computed),
+        # With nopreempt or preempt_delay every node starts as BACKUP and the highest priority wins.
+        "state": "BACKUP" if nopreempt or preempt_delay or rank != 0 else "MASTER",
+        "nopreempt": nopreempt,
+        "preempt_delay": preempt_delay,
+        "unicast": unicast,
+        # Unicast: from this member's address to every other member's, unless given.
+        "unicast_src_ip": None,
+        "unicast_peers": [],
+        "track_haproxy": _truth(instance.get("track_haproxy", settings.get("track_haproxy"))),
+        # The user's notify commands by the state entered: the instance's over the defaults.
+        "notify": {**_mapping(settings.get("notify")), **_mapping(instance.get("notify"))},
+    }
+    resolved["advert"] = advert_signature(resolved)
+    if unicast:
+        given = instance.get("unicast_src_ip")
+        resolved["unicast_src_ip"] = canonical_address(given) if given else own(me)
+        peers = instance.get("unicast_peers")
+        resolved["unicast_peers"] = ([canonical_address(p) for p in peers] if peers
+                                     else [own(n) for n in members if n != me])
+    return resolved
+
+
+def advert_signature(instance):
+    """What every member's adverts for an instance must share, or the members discard each
+    other's and each takes the VIP: the VRID, the VIPs, advert_int, the VRRP version, the
+    authentication type and the transport. (The password is left out: the signature is no
+    secret, and the password is compared by fingerprint across the members of one run.)"""
+    carried = {
+        "virtual_router_id": instance["virtual_router_id"],
+        "vips": sorted(instance["vip_cidrs"]),
+        "advert_int": str(instance["advert_int"]),
+        "version": instance["version"],
+        "auth_type": instance["auth_type"],
+        "unicast": instance["unicast"],
+    }
+    return hashlib.sha256(json.dumps(carried, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def adverts(node):
+    """{instance name: advert signature} of one node: what keepalived records on the node."""
+    return {i["name"]: i["advert"] for i in (node or {}).get("instances") or []}
+
+
+def advert_conflicts(model, outside_adverts):
+    """The instances whose adverts would differ between the members in the play and those
+    outside it. outside_adverts: {member: {instance: signature} it runs now, or None when it runs
+    none of ours yet}. Returns [(instance, member outside, what changes)]."""
+    out = []
+    for member, running in sorted((outside_adverts or {}).items()):
+        if not running:
+            continue
+        wanted = adverts(((model or {}).get("nodes") or {}).get(member))
+        for name in sorted(set(running) | set(wanted)):
+            if running.get(name) != wanted.get(name):
+                what = "is new" if name not in running else "goes away" if name not in wanted else "changes its adverts"
+                out.append((name, member, what))
+    return out
+
+
+def build(members, inputs, facts):
+    """The model of a group.
+
+    members: the group's inventory names, in inventory order (the first is the default MASTER).
+    inputs: {member: member_inputs(...)}; facts: {member: its ansible_facts, or None when none
+    were gathered}. Returns {members, missing_facts, nodes, vips}: missing_facts lists the members
+    whose network facts are missing; nodes holds, per member, its instances (state, priority,
+    transport, source and peers), its VIPs and, per address family, where its VRRP adverts may
+    come from; vips lists every VIP of the group once, with its instance and preferred MASTER.
+    """
+    members = [str(m) for m in members or []]
+    inputs = {m: (inputs or {}).get(m) or {} for m in members}
+    facts_of = {m: (facts or {}).get(m) or {} for m in members}
+    missing = [m for m in members if "interfaces" not in facts_of[m]]
+    own_instances = {m: {i.get("name"): i for i in inputs[m].get("instances") or [] if isinstance(i, dict)}
+                     for m in members}
+
+    def interface_of(member, name):
+        """The interface a member runs an instance on: the instance's own, else the member's
+        keepalived_interface, else the interface of its default route."""
+        instance = (own_instances.get(member) or {}).get(name) or {}
+        return (instance.get("interface") or (inputs.get(member) or {}).get("interface")
+                or _default_interface(facts_of.get(member) or {}))
+
+    group_vips = {canonical_address(v) for m in members for i in own_instances[m].values() for v in i.get("vips") or []}
+    nodes = {}
+    for me in members:
+        instances = [_resolve(index, item, inputs[me], members, me, facts_of, interface_of, group_vips)
+                     for index, item in enumerate(inputs[me].get("instances") or []) if isinstance(item, dict)]
+        nodes[me] = {"instances": instances, "vips": _node_vips(instances)}
+    for me in members:
+        nodes[me]["vrrp_sources"] = _vrrp_sources(me, members, nodes, facts_of)
+    # Every address a member may send adverts from, whichever transport: a rule that accepts
+    # VRRP from one of them is no stranger's, even when no instance uses that transport now.
+    member_addresses = set()
+    for member in members:
+        for inst in nodes[member]["instances"]:
+            member_facts = facts_of[member]
+            member_addresses.update(a for a in [_own_ipv4(member_facts, inst["interface"]),
+                                                _own_ipv6(member_facts, inst["interface"], group_vips)] if a)
+            member_addresses.update(_link_locals(member_facts, inst["interface"]))
+            member_addresses.update(a for a in [inst["unicast_src_ip"]] if a)
+    vips, seen = [], set()
+    for me in members:
+        for vip in nodes[me]["vips"]:
+            if vip["address"] not in seen:
+                seen.add(vip["address"])
+                vips.append({k: vip[k] for k in ("address", "cidr", "family", "instance", "master")})
+    return {"members": members, "missing_facts": missing, "nodes": nodes, "vips": vips,
+            "member_addresses": sorted(member_addresses)}
+
+
+def _node_vips(instances):
+    out = []
+    for inst in instances:
+        for vip in inst["vips"]:
+            parsed = parse_vip(vip)
+            if parsed:
+                out.append({**parsed, "instance": inst["name"], "interface": inst["interface"], "master": inst["master"]})
+    return out
+
+
+def _vrrp_sources(me, members, nodes, facts_of):
+    """Where this member accepts VRRP adverts from, per family: (source, destination) pairs.
+    Multicast instances: every member's sending address on the instance's interface, towards the
+    VRRP group address. Unicast instances: each configured peer, towards any address."""
+    sources = {"ipv4": [], "ipv6": []}
+    for inst in nodes[me]["instances"]:
+        if inst["family"] not in FAMILIES:
+            continue
+        family = FAMILIES[inst["family"]]
+        if inst["unicast"]:
+            pairs = [(peer, None) for peer in inst["unicast_peers"] if peer]
+        else:
+            pairs = []
+            for member in members:
+                same = next((i for i in nodes[member]["instances"] if i["name"] == inst["name"]), None)
+                interface = same["interface"] if same else inst["interface"]
+                member_facts = facts_of.get(member) or {}
+                if inst["family"] == 6:
+                    found = _link_locals(member_facts, interface)
+                else:
+                    found = [a for a in [_own_ipv4(member_facts, interface)] if a]
+                pairs += [(address, MULTICAST[inst["family"]]) for address in found]
+        for pair in pairs:
+            if pair not in sources[family]:
+                sources[family].append(pair)
+    return sources
+
+
+def firewall_rules(node, chain, frontend_ports=(), peers=None, peers6=None, marker=RULE_MARKER):
+    """Every rule one node needs, family by family, in the order they must be applied: the chain
+    first; peer rules inserted at the top of it and the final DROP appended, so a peer added later
+    still lands above the DROP; INPUT rules inserted at the top, ahead of any drop rule there.
+    peers / peers6: addresses that replace the model's sources of that family (for VRRP speakers
+    this collection does not configure), accepted towards any destination."""
+    sources = dict((node or {}).get("vrrp_sources") or {"ipv4": [], "ipv6": []})
+    if peers:
+        sources["ipv4"] = [(canonical_address(p), None) for p in peers]
+    if peers6:
+        sources["ipv6"] = [(canonical_address(p), None) for p in peers6]
+    families = ["ipv4"] + (["ipv6"] if sources.get("ipv6") else [])
+    ports = sorted({int(p) for p in frontend_ports or []})
+    prefix = marker + ": "
+    rules = []
+    for family in families:
+        rules.append({"ip_version": family, "chain": chain, "chain_management": True, "comment": "chain " + chain})
+        for source, destination in sources.get(family) or []:
+            rule = {"ip_version": family, "chain": chain, "action": "insert", "protocol": "vrrp", "jump": "ACCEPT",
+                    "source": source, "comment": prefix + "VRRP from " + source + (" to " + destination if destination else "")}
+            if destination:
+                rule["destination"] = destination
+            rules.append(rule)
+        rules.append({"ip_version": family, "chain": chain, "action": "append", "protocol": "vrrp", "jump": "DROP",
+                      "comment": prefix + "VRRP from outside the group"})
+        rules.append({"ip_version": family, "chain": "INPUT", "action": "insert", "protocol": "vrrp", "jump": chain,
+                      "comment": prefix + "VRRP"})
+        if ports:
+            rules.append({"ip_version": family, "chain": "INPUT", "action": "insert", "protocol": "tcp", "jump": "ACCEPT",
+                          "destination_ports": [str(p) for p in ports],
+                          "comment": prefix + "HAProxy frontends tcp/" + ",".join(str(p) for p in ports)})
+    return rules
+
+
+def _comment(line):
+    marker = '--comment "'
+    if marker not in line:
+        return None
+    return line.split(marker, 1)[1].split('"', 1)[0]
+
+
+def bad_addresses(addresses, family):
+    """The entries of addresses that are no address of family (4 or 6)."""
+    out = []
+    for address in addresses or []:
+        try:
+            good = ipaddress.ip_address(str(address)).version == family
+        except ValueError:
+            good = False
+        if not good:
+            out.append(str(address))
+    return out
+
+
+def missing_rules(rules, current):
+    """The rules of firewall_rules that the live tables (current: {family: iptables-save lines})
+    lack: a chain shows as ':CHAIN', a rule by its comment, which spells out what makes it
+    distinct (peer, destination, ports)."""
+    out = []
+    for rule in rules:
+        lines = (current or {}).get(rule["ip_version"]) or []
+        if rule.get("chain_management"):
+            present = any(line.startswith(":" + rule["chain"] + " ") for line in lines)
+        else:
+            present = any(line.startswith("-A " + rule["chain"] + " ") and _comment(line) == rule["comment"] for line in lines)
+        if not present:
+            out.append(rule)
+    return out
+
+
+def _source(line):
+    words = line.split()
+    return canonical_address(words[words.index("-s") + 1]) if "-s" in words[:-1] else None
+
+
+def stale_rules(rules, current, keep_sources=None, marker=RULE_MARKER):
+    """Rules in the live tables that carry the marker but that no wanted rule has (a peer that
+    left, a transport or port no longer used, IPv6 no longer used): [family, the line
+    iptables-save printed]. Rules without the marker are never touched. keep_sources: addresses
+    whose VRRP rules stay even so (the members', while some may still send the old way)."""
+    wanted = {(r["ip_version"], r["chain"], r["comment"]) for r in rules if "jump" in r}
+    keep = {canonical_address(a) for a in keep_sources or []}
+    out = []
+    for family in ("ipv4", "ipv6"):
+        for line in (current or {}).get(family) or []:
+            comment = _comment(line)
+            if line.startswith("-A ") and comment and comment.startswith(marker + ": ") \
+                    and (family, line.split(" ")[1], comment) not in wanted and _source(line) not in keep:
+                out.append([family, line])
+    return out
+
+
+def delete_argv(family, line):
+    """The command that deletes the rule iptables-save printed as line."""
+    words, current, quoted = [], "", False
+    for char in line[3:] if line.startswith("-A ") else line:
+        if char == '"':
+            quoted = not quoted
+        elif char == " " and not quoted:
+            if current:
+                words.append(current)
+            current = ""
+        else:
+            current += char
+    if current:
+        words.append(current)
+    return ["iptables" if family == "ipv4" else "ip6tables", "-t", "filter", "-D"] + words
+
+
+def sysctls(node, ipv4=True, ipv6=False):
+    """The kernel parameters one node needs so HAProxy can bind VIPs it does not hold: the IPv4
+    one when asked for, and the IPv6 one when asked for or whenever the node carries an IPv6 VIP."""
+    has6 = any(v["family"] == 6 for v in (node or {}).get("vips") or [])
+    return (["net.ipv4.ip_nonlocal_bind"] if _truth(ipv4) else []) + \
+        (["net.ipv6.ip_nonlocal_bind"] if _truth(ipv6) or has6 else [])
+
+
+def bind_sysctls(model, frontends, transparent=False):
+    """The kernel parameters HAProxy needs at 1 to bind the group's VIPs on a node that does not
+    hold them: one per family of the VIPs its frontends bind; none with the transparent option."""
+    if _truth(transparent):
+        return []
+    families = {6 if ":" in item["address"] else 4 for item in listeners(model, frontends)}
+    return [f"net.ipv{family}.ip_nonlocal_bind" for family in sorted(families)]
+
+
+def listeners(model, frontends):
+    """The HAProxy binds on the group's VIPs, once each: {address, port} (address canonical)."""
+    vips = {v["address"] for v in (model or {}).get("vips") or []}
+    out = []
+    for frontend in frontends or []:
+        for bind in (frontend or {}).get("binds") or [] if isinstance(frontend, dict) else []:
+            if not isinstance(bind, dict):
+                continue
+            item = {"address": canonical_address(bind.get("address")), "port": bind.get("port")}
+            if item["address"] in vips and item not in out:
+                out.append(item)
+    return out
+
+
+def frontend_ports(frontends):
+    """Every TCP port the HAProxy frontends bind, once each."""
+    ports = []
+    for frontend in frontends or []:
+        for bind in (frontend or {}).get("binds") or [] if isinstance(frontend, dict) else []:
+            if isinstance(bind, dict) and bind.get("port") not in ports and bind.get("port") is not None:
+                ports.append(bind.get("port"))
+    return ports

@@ -1,0 +1,271 @@
+"""The group model, on network facts recorded from real nodes (tests/unit/fixtures/facts):
+
+- lab-lb1/2: the lab pair (podman, 192.168.213.0/24), lab-lb1 holding the IPv4 VIP .100;
+- ds-lb1/2/3: three dual-stack nodes (192.168.230.0/24, fd48:6170:6169:7230::/64), ds-lb1
+  holding both VIPs, so that Ansible's default_ipv6.address on it is the IPv6 VIP.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+from ansible_collections.hapair.loadbalancer.plugins.filter import group as filters
+from ansible_collections.hapair.loadbalancer.plugins.module_utils import group as g
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+SETTINGS = {"vrrp_version": 2, "advert_int": 1, "auth_type": "PASS", "auth_pass": "s3cret", "priority_base": 250,
+            "priority_step": 10, "track_haproxy": True, "unicast": False, "notify": {}, "interface": ""}
+V4 = {"name": "VI_4", "virtual_router_id": 51, "vips": ["192.168.230.100/24"]}
+V6 = {"name": "VI_6", "virtual_router_id": 61, "vips": ["FD48:6170:6169:7230:0::100/64"], "auth_type": "none"}
+
+
+def facts(*names):
+    return {name: json.loads((FIXTURES / "facts" / f"{name}.json").read_text()) for name in names}
+
+
+def model(members, instances, recorded=None, **settings):
+    key = g.new_key()
+    inputs = {m: g.member_inputs({**SETTINGS, "instances": instances, **settings}, key) for m in members}
+    return g.build(members, inputs, recorded if recorded is not None else facts(*members))
+
+
+def instance_of(built, node, name):
+    return next(i for i in built["nodes"][node]["instances"] if i["name"] == name)
+
+
+LAB = ["lab-lb1", "lab-lb2"]
+LAB_VI = {"name": "VI_1", "virtual_router_id": 51, "vips": ["192.168.213.100/24"]}
+DS = ["ds-lb1", "ds-lb2", "ds-lb3"]
+
+
+def test_the_lab_pair_multicast():
+    built = model(LAB, [LAB_VI])
+    assert built["missing_facts"] == []
+    lb1, lb2 = (instance_of(built, n, "VI_1") for n in LAB)
+    assert (lb1["state"], lb1["priority"], lb2["state"], lb2["priority"]) == ("MASTER", 250, "BACKUP", 240)
+    assert lb1["interface"] == lb2["interface"] == "eth0"
+    assert (lb1["version"], lb1["unicast"], lb1["unicast_peers"]) == (2, False, [])
+    # Every member's own address on eth0 (never the VIP lab-lb1 holds), towards 224.0.0.18.
+    for node in LAB:
+        assert built["nodes"][node]["vrrp_sources"] == {
+            "ipv4": [("192.168.213.11", "224.0.0.18"), ("192.168.213.12", "224.0.0.18")], "ipv6": []}
+        assert g.sysctls(built["nodes"][node]) == ["net.ipv4.ip_nonlocal_bind"]
+    assert built["vips"] == [{"address": "192.168.213.100", "cidr": "192.168.213.100/24", "family": 4,
+                              "instance": "VI_1", "master": "lab-lb1"}]
+
+
+def test_the_lab_pair_unicast_sends_to_the_other_member_only():
+    built = model(LAB, [LAB_VI], unicast=True)
+    lb1 = instance_of(built, "lab-lb1", "VI_1")
+    assert (lb1["unicast_src_ip"], lb1["unicast_peers"]) == ("192.168.213.11", ["192.168.213.12"])
+    assert built["nodes"]["lab-lb1"]["vrrp_sources"]["ipv4"] == [("192.168.213.12", None)]
+    assert built["nodes"]["lab-lb2"]["vrrp_sources"]["ipv4"] == [("192.168.213.11", None)]
+
+
+def test_a_per_instance_unicast_switch_moves_the_firewall_with_it():
+    """The split brain of old: keepalived_unicast false, the instance's own unicast true. The
+    adverts go to the peer's address, so the firewall must accept them there, not only to
+    224.0.0.18."""
+    built = model(LAB, [{**LAB_VI, "unicast": True}], unicast=False)
+    assert instance_of(built, "lab-lb2", "VI_1")["unicast_peers"] == ["192.168.213.11"]
+    rules = g.firewall_rules(built["nodes"]["lab-lb2"], "HAPAIR-VRRP")
+    accepts = [r for r in rules if r.get("jump") == "ACCEPT" and r["chain"] == "HAPAIR-VRRP"]
+    assert [(r["source"], r.get("destination")) for r in accepts] == [("192.168.213.11", None)]
+
+
+def test_a_multicast_and_a_unicast_instance_side_by_side():
+    second = {"name": "VI_2", "virtual_router_id": 52, "vips": ["192.168.213.101/24"], "unicast": True}
+    sources = model(LAB, [LAB_VI, second])["nodes"]["lab-lb1"]["vrrp_sources"]["ipv4"]
+    assert sources == [("192.168.213.11", "224.0.0.18"), ("192.168.213.12", "224.0.0.18"), ("192.168.213.12", None)]
+
+
+def test_three_dual_stack_nodes():
+    built = model(DS, [V4, V6])
+    assert built["missing_facts"] == []
+    four = [instance_of(built, n, "VI_4") for n in DS]
+    six = [instance_of(built, n, "VI_6") for n in DS]
+    assert [i["priority"] for i in four] == [250, 240, 230] and [i["state"] for i in six] == ["MASTER", "BACKUP", "BACKUP"]
+    assert (four[0]["version"], six[0]["version"], six[0]["auth_type"]) == (2, 3, "none")
+    # The IPv6 VIP in the spelling `ip` prints, whatever case and zeros it was typed with.
+    assert six[0]["vip_cidrs"] == ["fd48:6170:6169:7230::100/64"]
+    node = built["nodes"]["ds-lb2"]
+    assert node["vrrp_sources"]["ipv6"] == [(f"fe80::68:61ff:fe70:301{i}", "ff02::12") for i in (1, 2, 3)]
+    assert node["vrrp_sources"]["ipv4"] == [(f"192.168.230.1{i}", "224.0.0.18") for i in (1, 2, 3)]
+    assert g.sysctls(node) == ["net.ipv4.ip_nonlocal_bind", "net.ipv6.ip_nonlocal_bind"]
+    assert g.sysctls(node, ipv4=False) == ["net.ipv6.ip_nonlocal_bind"]
+    assert [v["address"] for v in built["vips"]] == ["192.168.230.100", "fd48:6170:6169:7230::100"]
+
+
+def test_ipv6_unicast_never_sends_from_a_vip_the_node_holds():
+    built = model(DS, [V6], unicast=True)
+    lb1 = instance_of(built, "ds-lb1", "VI_6")
+    # Ansible's default_ipv6.address on ds-lb1 is the VIP it holds; the node's own is ::11.
+    assert facts("ds-lb1")["ds-lb1"]["default_ipv6"]["address"] == "fd48:6170:6169:7230::100"
+    assert lb1["unicast_src_ip"] == "fd48:6170:6169:7230::11"
+    assert lb1["unicast_peers"] == ["fd48:6170:6169:7230::12", "fd48:6170:6169:7230::13"]
+    assert built["nodes"]["ds-lb3"]["vrrp_sources"]["ipv6"] == [
+        ("fd48:6170:6169:7230::11", None), ("fd48:6170:6169:7230::12", None)]
+
+
+def test_the_firewall_rules_of_a_node():
+    built = model(DS, [V4, V6])
+    rules = g.firewall_rules(built["nodes"]["ds-lb1"], "HAPAIR-VRRP", frontend_ports=[443, 80, 80])
+    by_family = {f: [r for r in rules if r["ip_version"] == f] for f in ("ipv4", "ipv6")}
+    for family, group_address in (("ipv4", "224.0.0.18"), ("ipv6", "ff02::12")):
+        chain, *accepts, drop, jump, ports = by_family[family]
+        assert chain == {"ip_version": family, "chain": "HAPAIR-VRRP", "chain_management": True, "comment": "chain HAPAIR-VRRP"}
+        assert len(accepts) == 3 and all(r["destination"] == group_address and r["action"] == "insert" for r in accepts)
+        assert accepts[0]["comment"] == f"hapair.loadbalancer: VRRP from {accepts[0]['source']} to {group_address}"
+        assert (drop["jump"], drop["action"]) == ("DROP", "append")
+        assert (jump["chain"], jump["jump"]) == ("INPUT", "HAPAIR-VRRP")
+        assert ports["destination_ports"] == ["80", "443"] and ports["comment"].endswith("tcp/80,443")
+
+
+def test_peers_given_by_hand_replace_the_models_sources():
+    built = model(LAB, [LAB_VI])
+    rules = g.firewall_rules(built["nodes"]["lab-lb1"], "C", peers=["198.51.100.7"])
+    accepts = [r for r in rules if r.get("jump") == "ACCEPT" and r["chain"] == "C"]
+    assert [(r["source"], r.get("destination")) for r in accepts] == [("198.51.100.7", None)]
+    assert g.bad_addresses(["198.51.100.7", "2001:db8::1", "lb2", ""], 4) == ["2001:db8::1", "lb2", ""]
+    assert g.bad_addresses(["2001:DB8::1", "198.51.100.7"], 6) == ["198.51.100.7"]
+
+
+LIVE = (FIXTURES / "iptables-save-lb1.txt").read_text().splitlines()
+
+
+def test_an_unchanged_lab_node_needs_no_rule_and_has_none_stale():
+    rules = g.firewall_rules(model(LAB, [LAB_VI])["nodes"]["lab-lb1"], "HAPAIR-VRRP", [80])
+    assert g.missing_rules(rules, {"ipv4": LIVE, "ipv6": []}) == []
+    assert g.stale_rules(rules, {"ipv4": LIVE, "ipv6": []}) == []
+
+
+def test_a_switch_to_unicast_adds_the_peer_and_leaves_the_old_rules_for_the_prune():
+    rules = g.firewall_rules(model(LAB, [LAB_VI], unicast=True)["nodes"]["lab-lb1"], "HAPAIR-VRRP", [80])
+    missing = g.missing_rules(rules, {"ipv4": LIVE})
+    assert [r["comment"] for r in missing] == ["hapair.loadbalancer: VRRP from 192.168.213.12"]
+    stale = g.stale_rules(rules, {"ipv4": LIVE, "ipv6": []})
+    assert [s[1].split("--comment ")[1] for s in stale] == [
+        '"hapair.loadbalancer: VRRP from 192.168.213.12 to 224.0.0.18" -j ACCEPT',
+        '"hapair.loadbalancer: VRRP from 192.168.213.11 to 224.0.0.18" -j ACCEPT']
+    # Deleted with the exact spec iptables-save printed, the comment as one argument.
+    assert g.delete_argv(*stale[0]) == [
+        "iptables", "-t", "filter", "-D", "HAPAIR-VRRP", "-s", "192.168.213.12/32", "-d", "224.0.0.18/32", "-p", "vrrp",
+        "-m", "comment", "--comment", "hapair.loadbalancer: VRRP from 192.168.213.12 to 224.0.0.18", "-j", "ACCEPT"]
+
+
+def test_rules_without_the_marker_are_never_stale():
+    foreign = LIVE + ['-A INPUT -p vrrp -m comment --comment "someone else" -j DROP', "-A INPUT -p tcp -j ACCEPT"]
+    rules = g.firewall_rules(model(LAB, [LAB_VI])["nodes"]["lab-lb1"], "HAPAIR-VRRP", [80])
+    assert g.stale_rules(rules, {"ipv4": foreign}) == []
+
+
+def test_listeners_are_the_binds_on_the_groups_vips():
+    built = model(DS, [V4, V6])
+    frontends = [{"name": "a", "binds": [{"address": "192.168.230.100", "port": 80}, {"address": "*", "port": 80},
+                                         {"address": "FD48:6170:6169:7230::100", "port": 443}]},
+                 {"name": "b", "binds": [{"address": "192.168.230.100", "port": 80}, {"address": "127.0.0.1", "port": 9}]}]
+    assert g.listeners(built, frontends) == [{"address": "192.168.230.100", "port": 80},
+                                              {"address": "fd48:6170:6169:7230::100", "port": 443}]
+    assert g.frontend_ports(frontends) == [80, 443, 9]
+
+
+def test_the_model_holds_no_password_and_compares_them_only_within_one_computation():
+    built = model(LAB, [{**LAB_VI, "auth_pass": "inst-pw"}], auth_pass="s3cret")
+    text = repr(built)
+    assert "s3cret" not in text and "inst-pw" not in text
+    lb1, lb2 = (instance_of(built, n, "VI_1") for n in LAB)
+    assert lb1["auth_fingerprint"] == lb2["auth_fingerprint"] and lb1["auth_pass_length"] is None
+    again = instance_of(model(LAB, [{**LAB_VI, "auth_pass": "inst-pw"}]), "lab-lb1", "VI_1")
+    # A fresh key for every computation: a fingerprint seen in a log says nothing of the password.
+    assert again["auth_fingerprint"] != lb1["auth_fingerprint"]
+    assert instance_of(model(LAB, [LAB_VI], auth_pass="much-too-long"), "lab-lb1", "VI_1")["auth_pass_length"] == 13
+
+
+def test_members_without_network_facts_are_named():
+    built = model(LAB, [LAB_VI], recorded={"lab-lb1": facts("lab-lb1")["lab-lb1"], "lab-lb2": {}})
+    assert built["missing_facts"] == ["lab-lb2"]
+    assert built["nodes"]["lab-lb1"]["vrrp_sources"]["ipv4"] == [("192.168.213.11", "224.0.0.18")]
+
+
+class FakeHostvars(dict):
+    """hostvars as a play limited to lab-lb1 sees it: lab-lb2's inventory variables and facts."""
+
+
+@pytest.mark.parametrize("typed", [True, "true", "yes"])
+def test_the_filter_reads_other_members_from_hostvars(typed):
+    recorded = facts(*LAB)
+    hostvars = FakeHostvars({
+        "lab-lb1": {"ansible_facts": recorded["lab-lb1"]},
+        # lab-lb2 pins its own priority in host_vars, and turns unicast on with -e (a string).
+        "lab-lb2": {"ansible_facts": recorded["lab-lb2"], "keepalived_unicast": typed,
+                    "keepalived_instances": [{**LAB_VI, "priority": 100}]},
+    })
+    built = filters.group_model(LAB, hostvars, {**SETTINGS, "instances": [LAB_VI]}, "lab-lb1")
+    lb2 = instance_of(built, "lab-lb2", "VI_1")
+    assert (lb2["priority"], lb2["unicast"], lb2["unicast_peers"]) == (100, True, ["192.168.213.11"])
+    assert instance_of(built, "lab-lb1", "VI_1")["unicast"] is False
+    assert filters.group_missing_facts(["lb"], {"lb": LAB}, FakeHostvars({"lab-lb1": hostvars["lab-lb1"]})) == ["lab-lb2"]
+
+
+def test_the_model_of_many_groups_at_once():
+    recorded = facts(*LAB, *DS)
+    hostvars = FakeHostvars({m: {"ansible_facts": f} for m, f in recorded.items()})
+    for m in DS:
+        hostvars[m]["keepalived_instances"] = [V4]
+    models = filters.group_models(["pair", "trio"], {"pair": LAB, "trio": DS}, hostvars,
+                                  {**SETTINGS, "instances": [LAB_VI]}, "lab-lb1")
+    assert models["pair"]["members"] == LAB and models["trio"]["members"] == DS
+    assert models["trio"]["vips"][0]["address"] == "192.168.230.100" and models["trio"]["name"] == "trio"
+
+
+def test_the_role_alone_keeps_a_members_rules_for_its_old_transport():
+    """vrrp_firewall's main.yml, on a switch to unicast: the multicast rules of both members stay
+    (the other node may still send multicast); a stranger's rule goes."""
+    built = model(LAB, [LAB_VI], unicast=True)
+    assert built["member_addresses"] == ["192.168.213.11", "192.168.213.12", "fe80::6860:f8ff:fee3:73c7",
+                                         "fe80::ccf0:dcff:fe14:1475"]
+    rules = g.firewall_rules(built["nodes"]["lab-lb1"], "HAPAIR-VRRP", [80])
+    stranger = '-A HAPAIR-VRRP -s 192.168.213.99/32 -p vrrp -m comment --comment "hapair.loadbalancer: VRRP from 192.168.213.99" -j ACCEPT'
+    stale = g.stale_rules(rules, {"ipv4": LIVE + [stranger]}, keep_sources=built["member_addresses"])
+    assert stale == [["ipv4", stranger]]
+
+
+def test_a_change_of_what_the_adverts_carry_conflicts_with_members_outside_the_run():
+    before = model(LAB, [LAB_VI])
+    running = {"lab-lb1": g.adverts(before["nodes"]["lab-lb1"])}
+    # Nothing that adverts carry changed (a priority, a notify command): no conflict.
+    calmer = model(LAB, [{**LAB_VI, "notify": {"master": "/bin/true"}}], priority_base=200)
+    assert g.advert_conflicts(calmer, running) == []
+    for change in ({"vips": ["192.168.213.100/24", "192.168.213.101/24"]}, {"virtual_router_id": 52},
+                   {"advert_int": 2}, {"unicast": True}, {"auth_type": "none"}):
+        assert g.advert_conflicts(model(LAB, [{**LAB_VI, **change}]), running) == [
+            ("VI_1", "lab-lb1", "changes its adverts")], change
+    assert g.advert_conflicts(model(LAB, [LAB_VI, {**LAB_VI, "name": "VI_2", "virtual_router_id": 52}]), running) == [
+        ("VI_2", "lab-lb1", "is new")]
+    # A member that runs none of ours yet (no file) conflicts with nothing.
+    assert g.advert_conflicts(model(LAB, [{**LAB_VI, "virtual_router_id": 52}]), {"lab-lb1": None}) == []
+
+
+def test_the_filter_reads_the_outside_members_files_as_slurp_returns_them():
+    import base64
+
+    before = model(LAB, [LAB_VI])
+    content = base64.b64encode(json.dumps(g.adverts(before["nodes"]["lab-lb1"])).encode()).decode()
+    # As the loop in the keepalived preflight registers them (loop_var __keepalived_member).
+    slurped = [{"__keepalived_member": "lab-lb1", "ansible_loop_var": "__keepalived_member", "content": content,
+                "encoding": "base64", "source": "/etc/keepalived/hapair-adverts.json", "changed": False},
+               {"__keepalived_member": "lab-lb2", "ansible_loop_var": "__keepalived_member", "failed": True,
+                "msg": "file not found: /etc/keepalived/hapair-adverts.json"}]
+    assert filters.group_advert_conflicts(before, slurped) == []
+    changed = model(LAB, [{**LAB_VI, "advert_int": 3}])
+    assert filters.group_advert_conflicts(changed, slurped) == [
+        {"instance": "VI_1", "member": "lab-lb1", "what": "changes its adverts"}]
+
+
+def test_haproxy_needs_the_non_local_bind_of_each_family_it_binds_a_vip_of():
+    built = model(DS, [V4, V6])
+    v4 = [{"name": "a", "binds": [{"address": "192.168.230.100", "port": 80}, {"address": "*", "port": 81}]}]
+    both = v4 + [{"name": "b", "binds": [{"address": "fd48:6170:6169:7230::100", "port": 80}]}]
+    assert g.bind_sysctls(built, v4) == ["net.ipv4.ip_nonlocal_bind"]
+    assert g.bind_sysctls(built, both) == ["net.ipv4.ip_nonlocal_bind", "net.ipv6.ip_nonlocal_bind"]
+    assert g.bind_sysctls(built, both, transparent=True) == [] and g.bind_sysctls(built, [{"name": "w", "binds": [{"address": "*", "port": 80}]}]) == []
