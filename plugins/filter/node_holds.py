@@ -14,7 +14,10 @@ version_added: 0.1.0
 description:
   - Compares what C(hapair.loadbalancer.node_state) read of a path with what a task would make
     of it. The roles skip their template and file tasks without a remote call when it is true.
-  - False when there is no node_state result (a role used outside site.yml), so the task runs.
+  - False when there is no node_state result (a role used without the read), so the task runs.
+  - The same file provides C(node_lacks_packages), C(node_runs), C(node_has_user),
+    C(node_has_line), C(node_sysctl), C(node_sysctls_on), for the other kinds of target the roles skip, and
+    C(node_read_union), which merges the roles' C(*_manages) facts into one read.
 author:
   - hapair.loadbalancer maintainers
 positional: path, content, mode, owner, group
@@ -46,7 +49,7 @@ options:
 """
 
 EXAMPLES = r"""
-when: not (__hapair_node_state | default(none) | hapair.loadbalancer.node_holds(
+when: not (lb_group_node_state | default(none) | hapair.loadbalancer.node_holds(
              '/etc/haproxy/haproxy.cfg', lookup('ansible.builtin.template', 'haproxy.cfg.j2'), '0640', 'root', 'haproxy'))
 """
 
@@ -57,8 +60,12 @@ _value:
 """
 
 
+def _state(node_state):
+    return node_state["state"] if isinstance(node_state, dict) and isinstance(node_state.get("state"), dict) else None
+
+
 def node_holds(node_state, path, content, mode, owner, group):
-    if not isinstance(node_state, dict) or "state" not in node_state:
+    if _state(node_state) is None:
         return False
     wanted = {"exists": True, "isdir": content is None, "mode": mode, "owner": owner, "group": group}
     if content is not None:
@@ -66,8 +73,69 @@ def node_holds(node_state, path, content, mode, owner, group):
     return node_state["state"].get("files", {}).get(path) == wanted
 
 
+def node_lacks_packages(node_state, packages):
+    """The packages the read shows missing; every one when there is no read (each task checks itself)."""
+    state = _state(node_state)
+    if state is None:
+        return list(packages or [])
+    return [p for p in packages or [] if not state.get("packages", {}).get(p)]
+
+
+def node_runs(node_state, service):
+    """Whether the read shows the service active and enabled (false without a read)."""
+    state = _state(node_state)
+    return state is not None and state.get("services", {}).get(service) == {"active": True, "enabled": True}
+
+
+def node_has_user(node_state, user):
+    state = _state(node_state)
+    return state is not None and bool(state.get("users", {}).get(user))
+
+
+def node_has_line(node_state, path, line):
+    """Whether the read shows the text file at path holding line (false without a read)."""
+    state = _state(node_state)
+    return state is not None and line in (state.get("contents", {}).get(path) or "").splitlines()
+
+
+def node_sysctl(node_state, key):
+    """The live value of a kernel parameter as read, or None without a read."""
+    state = _state(node_state)
+    return None if state is None else state.get("sysctl", {}).get(key)
+
+
+def node_sysctls_on(node_state, keys):
+    """Whether the read shows every one of the kernel parameters at 1 (false without a read)."""
+    return all(node_sysctl(node_state, key) == "1" for key in keys or []) if _state(node_state) is not None else False
+
+
+READ_LISTS = ("packages", "services", "files", "contents", "sysctl", "users", "scripts")
+
+
+def node_read_union(manages):
+    """The roles' *_manages facts merged into the options of one node_state read."""
+    out = {key: [] for key in READ_LISTS}
+    out["iptables"] = False
+    for item in manages or []:
+        for key in READ_LISTS:
+            for value in (item or {}).get(key) or []:
+                if value not in out[key]:
+                    out[key].append(value)
+        out["iptables"] = out["iptables"] or bool((item or {}).get("iptables"))
+    return out
+
+
 class FilterModule:
     """hapair.loadbalancer node_state filters."""
 
     def filters(self):
-        return {"node_holds": node_holds}
+        return {
+            "node_holds": node_holds,
+            "node_lacks_packages": node_lacks_packages,
+            "node_runs": node_runs,
+            "node_has_user": node_has_user,
+            "node_has_line": node_has_line,
+            "node_sysctl": node_sysctl,
+            "node_sysctls_on": node_sysctls_on,
+            "node_read_union": node_read_union,
+        }

@@ -10,8 +10,8 @@ name: wildcard
 short_description: Whether a HAProxy bind address means every address of the host
 version_added: 0.1.0
 description:
-  - True for C(*), C(0.0.0.0), C(::) and the empty address: HAProxy binds every address of the
-    host, so the bind needs neither a VIP nor the C(transparent) option.
+  - True for C(*), C(0.0.0.0), C(::) and the empty address. HAProxy binds every address of the
+    host there, so the bind needs neither a VIP nor the C(transparent) option.
   - The HAProxy preflight accepts the same addresses beside the VIPs and the host's own.
 author:
   - hapair.loadbalancer maintainers

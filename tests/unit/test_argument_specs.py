@@ -1,4 +1,5 @@
-"""Every role's meta/argument_specs.yml matches its defaults/main.yml, both ways."""
+"""Every role's meta/argument_specs.yml matches its defaults/main.yml, both ways, for every
+entry point: Ansible validates each public entry point (main and each tasks_from file) itself."""
 
 from pathlib import Path
 
@@ -9,10 +10,17 @@ ROLES = Path(__file__).resolve().parents[2] / "roles"
 ROLE_NAMES = sorted(p.name for p in ROLES.iterdir() if (p / "meta" / "argument_specs.yml").exists())
 
 
-def load(role):
-    defaults = yaml.safe_load((ROLES / role / "defaults" / "main.yml").read_text()) or {}
-    spec = yaml.safe_load((ROLES / role / "meta" / "argument_specs.yml").read_text())
-    return defaults, spec["argument_specs"]["main"]["options"]
+def specs(role):
+    return yaml.safe_load((ROLES / role / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+
+
+def defaults(role):
+    return yaml.safe_load((ROLES / role / "defaults" / "main.yml").read_text()) or {}
+
+
+def folded(value):
+    """A default as written: computed ones compare as their expression, white space aside."""
+    return " ".join(value.split()) if isinstance(value, str) else value
 
 
 def test_every_role_has_a_spec():
@@ -20,32 +28,47 @@ def test_every_role_has_a_spec():
 
 
 @pytest.mark.parametrize("role", ROLE_NAMES)
+def test_every_task_file_called_from_outside_is_an_entry_point_with_a_spec(role):
+    """main, and every tasks file main does not merely import, is declared (and so validated)."""
+    declared = set(specs(role))
+    tasks = {p.stem for p in (ROLES / role / "tasks").glob("*.yml")}
+    imported_only = {"model"} if role == "lb_group" else set()
+    assert declared == tasks - imported_only, {"undeclared": sorted(tasks - imported_only - declared),
+                                               "declared without a file": sorted(declared - tasks)}
+
+
+@pytest.mark.parametrize("role", ROLE_NAMES)
 def test_spec_and_defaults_name_the_same_variables(role):
-    defaults, options = load(role)
-    assert set(defaults) == set(options), {
-        "in defaults only": sorted(set(defaults) - set(options)),
-        "in the spec only": sorted(set(options) - set(defaults)),
+    every = set().union(*(set(entry.get("options") or {}) for entry in specs(role).values()))
+    assert set(defaults(role)) == every, {
+        "in defaults only": sorted(set(defaults(role)) - every),
+        "in a spec only": sorted(every - set(defaults(role))),
     }
 
 
 @pytest.mark.parametrize("role", ROLE_NAMES)
-def test_spec_defaults_equal_the_role_defaults(role):
-    defaults, options = load(role)
-    for name, value in defaults.items():
-        spec_default = options[name].get("default")
-        if isinstance(value, str) and "{{" in value:
-            # A computed default: the spec shows the expression, whitespace aside.
-            assert isinstance(spec_default, str) and "{{" in spec_default, name
-            continue
-        assert spec_default == value, f"{role}: {name} is {value!r} in defaults, {spec_default!r} in the spec"
+def test_spec_defaults_equal_the_role_defaults_computed_ones_too(role):
+    values = defaults(role)
+    for entry_name, entry in specs(role).items():
+        for name, option in (entry.get("options") or {}).items():
+            assert folded(option.get("default")) == folded(values[name]), (
+                f"{role} ({entry_name}): {name} is {values[name]!r} in defaults, {option.get('default')!r} in the spec")
+
+
+@pytest.mark.parametrize("role", ROLE_NAMES)
+def test_every_entry_point_shares_the_main_options(role):
+    entries = specs(role)
+    main = entries["main"]["options"]
+    for name, entry in entries.items():
+        assert set(main) <= set(entry["options"]), (role, name)
 
 
 @pytest.mark.parametrize("role", ROLE_NAMES)
 def test_every_variable_is_prefixed_typed_and_described(role):
-    _, options = load(role)
-    for name, option in options.items():
-        assert name.startswith(f"{role}_"), name
-        assert "type" in option and option.get("description"), name
+    for entry in specs(role).values():
+        for name, option in (entry.get("options") or {}).items():
+            assert name.startswith(f"{role}_"), name
+            assert "type" in option and option.get("description"), name
 
 
 def test_every_guardrail_case_is_documented():

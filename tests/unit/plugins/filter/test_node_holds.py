@@ -1,0 +1,41 @@
+"""The filters that let a role skip a task when the group's one read shows its target holds."""
+
+import hashlib
+
+from ansible_collections.hapair.loadbalancer.plugins.filter import node_holds as f
+
+READ = {"state": {
+    "packages": {"haproxy": True, "keepalived": False},
+    "services": {"haproxy": {"active": True, "enabled": True}, "keepalived": {"active": True, "enabled": False}},
+    "files": {"/etc/x": {"exists": True, "isdir": False, "mode": "0640", "owner": "root", "group": "haproxy",
+                         "checksum": hashlib.sha1(b"text\n").hexdigest()}},
+    "contents": {"/etc/sysctl.d/60.conf": "# managed\nnet.ipv4.ip_nonlocal_bind=1\n"},
+    "sysctl": {"net.ipv4.ip_nonlocal_bind": "1"},
+    "users": {"keepalived_script": True},
+}}
+
+
+def test_without_a_read_every_task_runs():
+    assert f.node_lacks_packages(None, ["haproxy"]) == ["haproxy"]
+    assert not f.node_runs(None, "haproxy") and not f.node_has_user(None, "u") and not f.node_holds(None, "/etc/x", "", "0640", "root", "root")
+    assert f.node_sysctl(None, "net.ipv4.ip_nonlocal_bind") is None and not f.node_has_line(None, "/p", "l")
+
+
+def test_what_the_read_shows_in_place_is_skipped_and_nothing_else():
+    assert f.node_lacks_packages(READ, ["haproxy", "keepalived", "iptables"]) == ["keepalived", "iptables"]
+    assert f.node_runs(READ, "haproxy") and not f.node_runs(READ, "keepalived") and not f.node_runs(READ, "nginx")
+    assert f.node_holds(READ, "/etc/x", "text\n", "0640", "root", "haproxy")
+    assert not f.node_holds(READ, "/etc/x", "text\n", "0644", "root", "haproxy")
+    assert not f.node_holds(READ, "/etc/x", "other\n", "0640", "root", "haproxy")
+    assert f.node_has_line(READ, "/etc/sysctl.d/60.conf", "net.ipv4.ip_nonlocal_bind=1")
+    assert not f.node_has_line(READ, "/etc/sysctl.d/60.conf", "net.ipv6.ip_nonlocal_bind=1")
+    assert f.node_has_user(READ, "keepalived_script") and not f.node_has_user(READ, "nobody2")
+    assert f.node_sysctls_on(READ, ["net.ipv4.ip_nonlocal_bind"]) and not f.node_sysctls_on(None, ["net.ipv4.ip_nonlocal_bind"])
+    assert not f.node_sysctls_on(READ, ["net.ipv4.ip_nonlocal_bind", "net.ipv6.ip_nonlocal_bind"])
+
+
+def test_the_roles_reads_merge_into_one():
+    merged = f.node_read_union([{"packages": ["haproxy"], "files": ["/a"]}, {"packages": ["haproxy", "keepalived"]},
+                                {"iptables": True}, {"sysctl": ["k"], "contents": ["/c"]}])
+    assert merged == {"packages": ["haproxy", "keepalived"], "services": [], "files": ["/a"], "contents": ["/c"],
+                      "sysctl": ["k"], "users": [], "scripts": [], "iptables": True}
