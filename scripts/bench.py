@@ -24,15 +24,14 @@ import argparse
 import os
 import platform
 import re
-import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
+
+from hapair_harness import Probe, holders, http_ok, kill, node_run, start, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 NET = "192.168.213"
@@ -40,9 +39,6 @@ VIP = f"{NET}.100"
 MASTER, BACKUP = "lab-lb1", "lab-lb2"
 INVENTORY = ROOT / "lab" / "hosts.yml"
 
-PROBE_INTERVAL = 0.010
-PROBE_TIMEOUT = 0.5
-PROBE_MAX_SECONDS = 90  # hard bound of any one probe run
 TRIAL_RECOVERY_BOUND = 30  # a trial gives up waiting for recovery after this long
 
 
@@ -54,126 +50,29 @@ def sh(*cmd, check=True, timeout=300):
 
 
 def node(name, command, check=True):
-    return sh("podman", "exec", name, "bash", "-c", command, check=check)
+    return node_run(name, command, check=check)
 
 
-def holds_vip(name):
-    done = sh("podman", "exec", name, "ip", "-o", "addr", "show", check=False)
-    return done.returncode == 0 and f" {VIP}/" in done.stdout
-
-
-def http_ok(timeout=PROBE_TIMEOUT, target=(VIP, 80)):
-    """One request on a new TCP connection; True on an HTTP 200."""
-    try:
-        with socket.create_connection(target, timeout=timeout) as conn:
-            conn.settimeout(timeout)
-            conn.sendall(b"GET / HTTP/1.0\r\nHost: bench\r\nConnection: close\r\n\r\n")
-            status_line = conn.recv(64).split(b"\r\n", 1)[0].split()
-            return status_line[1:2] == [b"200"]
-    except OSError:
-        return False
+def vip_ok():
+    return http_ok((VIP, 80))
 
 
 def wait_for(predicate, timeout, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
-
-
-class Probe:
-    """A request every 10 ms, each on its own connection, until stopped (or the hard bound).
-
-    Also used by the molecule tests, with their own VIP as target.
-    """
-
-    def __init__(self, target=(VIP, 80)):
-        self.target = target
-        self.results: list[tuple[float, bool]] = []
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._pool = ThreadPoolExecutor(max_workers=80)
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _one(self, started):
-        ok = http_ok(target=self.target)
-        with self._lock:
-            self.results.append((started, ok))
-
-    def _run(self):
-        start = time.monotonic()
-        tick = start
-        while not self._stop.is_set() and time.monotonic() - start < PROBE_MAX_SECONDS:
-            self._pool.submit(self._one, time.monotonic())
-            tick += PROBE_INTERVAL
-            time.sleep(max(0.0, tick - time.monotonic()))
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self._pool.shutdown(wait=True)
-
-    def recovered_after_failure(self, settled=PROBE_TIMEOUT + 0.1):
-        """Some probe failed, and probes have succeeded for `settled` seconds since the last
-        failure (longer than a probe may take, so none still in flight can fail)."""
-        results = self.snapshot()
-        failed = [t for t, ok in results if not ok]
-        return bool(failed) and any(ok and t >= failed[-1] + settled for t, ok in results)
-
-    def outages(self):
-        """Each run of failed probes: (start of its first failure, start of the first success
-        after it, or None when none has succeeded since)."""
-        runs, first = [], None
-        for t, ok in self.snapshot():
-            if not ok and first is None:
-                first = t
-            elif ok and first is not None:
-                runs.append((first, t))
-                first = None
-        if first is not None:
-            runs.append((first, None))
-        return runs
-
-    def snapshot(self):
-        with self._lock:
-            return sorted(self.results)
-
-    def summary(self):
-        """The outage: from the first failed probe to the first success after the last failed
-        one (None if none has succeeded since); the failed probes; the probes sent; and how many
-        runs of failures (windows) the outage broke into. A killed container does not go silent
-        at once: probes can fail, succeed and fail again before the BACKUP takes over, and the
-        outage spans all of it."""
-        results = self.snapshot()
-        runs = self.outages()
-        if not runs:
-            outage = 0.0
-        elif runs[-1][1] is None:
-            outage = None
-        else:
-            outage = runs[-1][1] - runs[0][0]
-        return {"outage": outage, "failed": sum(1 for _, ok in results if not ok), "sent": len(results),
-                "windows": len(runs)}
+    return wait_until(predicate, timeout, interval)[0]
 
 
 def healthy(timeout=90):
     """The MASTER holds the VIP alone and traffic flows."""
-    return wait_for(lambda: holds_vip(MASTER) and not holds_vip(BACKUP) and http_ok(), timeout, 0.5)
+    return wait_for(lambda: holders([MASTER, BACKUP], VIP) == [MASTER] and vip_ok(), timeout, 0.5)
 
 
 # Each failure kind: (inject, restore). restore brings the MASTER back.
 def crash_inject():
-    sh("podman", "kill", "--signal", "KILL", MASTER)
+    kill(MASTER)
 
 
 def crash_restore():
-    sh("podman", "start", MASTER)
+    start(MASTER)
 
 
 def stop_inject():
@@ -203,7 +102,7 @@ def trial(inject, restore):
     if not healthy():
         raise RuntimeError("the lab pair is not healthy before the trial (MASTER holding the VIP, traffic flowing)")
     try:
-        with Probe() as probe:
+        with Probe((VIP, 80)) as probe:
             time.sleep(1.0)
             inject()
             wait_for(probe.recovered_after_failure, TRIAL_RECOVERY_BOUND, 0.05)
@@ -228,7 +127,7 @@ def trials(kind, inject, restore, runs):
 def reload_under_load(reloads=5):
     if not healthy():
         raise RuntimeError("the lab pair is not healthy before the reload run")
-    with Probe() as probe:
+    with Probe((VIP, 80)) as probe:
         time.sleep(1.0)
         for _ in range(reloads):
             node(MASTER, "systemctl reload haproxy")
@@ -303,7 +202,7 @@ def soak(seconds):
         tick = time.monotonic()
         while time.monotonic() < deadline:
             sent += 1
-            failed += 0 if http_ok() else 1
+            failed += 0 if vip_ok() else 1
             tick += 0.1
             time.sleep(max(0.0, tick - time.monotonic()))
         load = {name: node(name, "cut -d' ' -f1 /proc/loadavg").stdout.strip() for name in (MASTER, BACKUP)}

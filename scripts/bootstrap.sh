@@ -46,5 +46,12 @@ if [[ ! -x $venv/bin/python || "$(cat "$venv/.requirements" 2>/dev/null)" != "$r
   echo "$req_hash" > "$venv/.requirements"
 fi
 
+# The test harness shared by the molecule verifiers and make bench, from this checkout.
+harness=$("$venv/bin/python" -c 'import hapair_harness; print(hapair_harness.__file__)' 2> /dev/null || true)
+if [[ $harness != "$root/tests/harness/"* ]]; then
+  say "installing the test harness (tests/harness) into $venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -e "$root/tests/harness" > /dev/null
+fi
+
 say "node image: $("$root/scripts/build-image.sh" --print)"
 "$root/scripts/build-image.sh"

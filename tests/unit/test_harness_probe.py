@@ -1,11 +1,6 @@
-"""The benchmark's probe arithmetic on made-up results: the outage, the recovery test."""
+"""The harness's probe arithmetic on made-up results: the outage, the recovery test."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-
-from bench import PROBE_INTERVAL, Probe  # noqa: E402
+from hapair_harness import PROBE_INTERVAL, Probe
 
 
 def probe_with(pattern):

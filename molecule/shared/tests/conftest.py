@@ -9,19 +9,17 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
-import urllib.error
-import urllib.request
 
+import hapair_harness
 import pytest
 import testinfra
+# The harness (tests/harness) is shared with make bench: probes, holders, failure injections.
+from hapair_harness import crash_bound, kill, running, start, wait_until  # noqa: F401  (the tests import them from here)
 
 ROOT = Path(__file__).resolve().parents[3]
-# The benchmark's probe (a request every 10 ms on a new connection) serves the tests too.
-sys.path.insert(0, str(ROOT / "scripts"))
 
 VIP = os.environ["HAPAIR_VIP"]
 LB_NODES = os.environ["HAPAIR_LB_NODES"].split(",")
@@ -31,53 +29,42 @@ INVENTORY = os.environ.get("HAPAIR_INVENTORY") or os.environ.get("MOLECULE_INVEN
 EXTRA_VARS = os.environ.get("HAPAIR_EXTRA_VARS", "")
 
 
+# The scenario running the verifier (molecule sets it); each test module declares the scenarios
+# it belongs to with `pytestmark = pytest.mark.scenarios(...)`, so no scenario picks its tests by
+# a substring of their names.
+SCENARIO = os.environ.get("HAPAIR_SCENARIO") or os.environ.get("MOLECULE_SCENARIO_NAME", "")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "scenarios(*names): the molecule scenarios whose verifier runs the test")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Keep the tests that declare this scenario; a test that declares none is an error."""
+    undeclared = [item.nodeid for item in items if item.get_closest_marker("scenarios") is None]
+    if undeclared:
+        raise pytest.UsageError(f"tests without pytest.mark.scenarios(...): {', '.join(undeclared)}")
+    selected = [item for item in items if SCENARIO in item.get_closest_marker("scenarios").args]
+    if not selected:
+        raise pytest.UsageError(f"no test declares the scenario {SCENARIO!r}")
+    config.hook.pytest_deselected(items=[item for item in items if item not in selected])
+    items[:] = selected
+
+
 @pytest.fixture(scope="session")
 def lbs():
     """Load-balancer nodes by name, in group order."""
     return {name: testinfra.get_host(f"podman://{name}") for name in LB_NODES}
 
 
-def running(name):
-    """Whether the node's container runs (a crash test kills it)."""
-    out = subprocess.run(["podman", "inspect", "-f", "{{.State.Running}}", name], capture_output=True, text=True)
-    return out.stdout.strip() == "true"
-
-
 def holders(lbs, vip=None):
     """Names of the running nodes whose kernel holds the VIP (by default the scenario's) now."""
-    vip = vip or VIP
-    found = []
-    for name, host in lbs.items():
-        if not running(name):
-            continue
-        out = host.check_output("ip -o addr show")
-        addresses = {line.split()[3].split("/")[0] for line in out.splitlines() if len(line.split()) > 3}
-        if vip in addresses:
-            found.append(name)
-    return found
-
-
-def wait_until(predicate, timeout, interval=0.1):
-    """Poll predicate until it is true or timeout seconds pass; return (ok, elapsed)."""
-    start = time.monotonic()
-    while True:
-        if predicate():
-            return True, time.monotonic() - start
-        if time.monotonic() - start > timeout:
-            return False, time.monotonic() - start
-        time.sleep(interval)
+    return hapair_harness.holders(list(lbs), vip or VIP)
 
 
 def http_get(path="/", timeout=2.0, vip=None):
     """One request through the VIP on a new TCP connection: (status, body, headers) or None."""
-    host = vip or VIP
-    host = f"[{host}]" if ":" in host else host
-    request = urllib.request.Request(f"http://{host}{path}", headers={"Connection": "close"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read().decode(), response.headers
-    except (urllib.error.URLError, OSError):
-        return None
+    return hapair_harness.http_get((vip or VIP, 80), path, timeout)
 
 
 def assert_vip_served_by(lbs, node, timeout):
@@ -127,8 +114,13 @@ def group_verdict(timeout=2):
 
 def run_site(*args, timeout=600):
     """Run the collection's site playbook on the scenario: (returncode, output)."""
+    return run_playbook("hapair.loadbalancer.site", *args, timeout=timeout)
+
+
+def run_playbook(playbook, *args, timeout=600):
+    """Run a playbook on the scenario with its variables: (returncode, output)."""
     # The scenario's variables first, so that the caller's own -e wins over them.
-    cmd = ["ansible-playbook", "-i", INVENTORY, "hapair.loadbalancer.site"]
+    cmd = ["ansible-playbook", "-i", INVENTORY, str(playbook)]
     if EXTRA_VARS:
         cmd += ["-e", EXTRA_VARS]
     cmd += list(args)
@@ -165,20 +157,6 @@ def fingerprint(lbs):
         )
         prints[name] = hashlib.sha256(state.encode()).hexdigest()
     return prints
-
-
-def crash_bound(priority, advert_int=1.0):
-    """How long a BACKUP of this priority may take to serve after the MASTER dies:
-    3 adverts, the skew (256 - priority) / 256 advert intervals, and a second of slack."""
-    return 3 * advert_int + (256 - priority) / 256 * advert_int + 1
-
-
-def kill(name):
-    subprocess.run(["podman", "kill", "--signal", "KILL", name], check=True, capture_output=True)
-
-
-def start(name):
-    subprocess.run(["podman", "start", name], check=True, capture_output=True)
 
 
 def served(lbs, vip, node):

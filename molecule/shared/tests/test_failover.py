@@ -8,6 +8,8 @@ from conftest import (
     vip_status, wait_until,
 )
 
+pytestmark = pytest.mark.scenarios("default", "roles")
+
 MASTER, BACKUP = LB_NODES[0], LB_NODES[1]
 # keepalived's defaults here: advert_int 1 s; the BACKUP (priority 240) declares the MASTER
 # dead after 3 adverts plus a skew of (256 - 240) / 256 s.

@@ -7,6 +7,8 @@ import pytest
 import yaml
 from conftest import ROOT, fingerprint, run_site
 
+pytestmark = pytest.mark.scenarios("default",)
+
 CASES = sorted((ROOT / "tests" / "guardrails").glob("*.yml"))
 
 

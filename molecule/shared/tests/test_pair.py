@@ -6,6 +6,8 @@ Tests run in file order; the failover test is last and restores the pair even if
 import pytest
 from conftest import BACKENDS, LB_NODES, VIP, assert_vip_served_by, holders, http_get, vrrp_state, wait_until
 
+pytestmark = pytest.mark.scenarios("default", "roles")
+
 MASTER, BACKUP = LB_NODES[0], LB_NODES[1]
 
 

@@ -5,6 +5,8 @@ import textwrap
 import pytest
 from conftest import BACKENDS, LB_NODES, VIP, holders, vrrp_state, wait_until
 
+pytestmark = pytest.mark.scenarios("default",)
+
 MASTER, BACKUP = LB_NODES[0], LB_NODES[1]
 
 

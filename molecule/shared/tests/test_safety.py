@@ -4,8 +4,11 @@ and the VRRP password never shows, not even with -v --diff."""
 import re
 import subprocess
 
-from bench import Probe
+import pytest
+from hapair_harness import Probe
 from conftest import LB_NODES, ROOT, VIP, fingerprint, run_site
+
+pytestmark = pytest.mark.scenarios("default",)
 
 MASTER, BACKUP = LB_NODES[0], LB_NODES[1]
 
@@ -68,3 +71,13 @@ def test_drift_is_repaired_by_the_next_run(lbs):
     rc, out = run_site()
     recap = [line for line in out[out.rindex("PLAY RECAP"):].splitlines() if "ok=" in line]
     assert rc == 0 and all("changed=0" in line for line in recap), recap
+
+
+def test_check_mode_with_diff_on_the_converged_pair_changes_nothing(lbs):
+    """site.yml --check --diff on the converged pair: no failure, changed=0, nothing touched."""
+    before = fingerprint(lbs)
+    rc, out = run_site("--check", "--diff")
+    assert rc == 0, out[-3000:]
+    recap = [line for line in out[out.rindex("PLAY RECAP"):].splitlines() if "ok=" in line]
+    assert recap and all("changed=0" in line for line in recap), recap
+    assert fingerprint(lbs) == before

@@ -2,7 +2,10 @@
 
 import os
 
+import pytest
 from conftest import LB_NODES, crash_bound, kill, served, start, vip_status, wait_until
+
+pytestmark = pytest.mark.scenarios("active_active",)
 
 # Read at import by every scenario (pytest imports all files before -k selects): tolerate absence.
 VIP_A, VIP_B = (os.environ.get("HAPAIR_VIPS", "") + ",").split(",")[:2]

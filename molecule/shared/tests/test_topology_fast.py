@@ -3,8 +3,11 @@
 Its speed is measured by `make bench` (docs/benchmarks.md); here only functional bounds.
 """
 
-from bench import Probe
+import pytest
+from hapair_harness import Probe
 from conftest import LB_NODES, VIP, crash_bound, holders, kill, served, start, vip_status, wait_until
+
+pytestmark = pytest.mark.scenarios("fast",)
 
 LB1, LB2 = (LB_NODES + [None, None])[:2]
 

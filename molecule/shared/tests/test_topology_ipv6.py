@@ -3,10 +3,13 @@ dual-stack variant (an IPv4 and an IPv6 instance on the same pair), and unicast 
 
 import json
 
+import pytest
 from conftest import (
     LB_NODES, VIP, crash_and_return, holders, run_site, run_site_watching, served, stop_and_hand_over, vip_status,
     wait_until,
 )
+
+pytestmark = pytest.mark.scenarios("ipv6",)
 
 LB1, LB2 = (LB_NODES + [None, None])[:2]
 NET4 = "192.168.222"
@@ -39,6 +42,20 @@ def test_the_ipv6_vip_runs_vrrpv3_behind_ip6tables(lbs):
 
 def test_the_ipv6_vip_fails_over_and_back(lbs):
     crash_and_return(lbs, LB1, LB2)
+
+
+def test_an_upper_case_ipv6_vip_gets_the_right_verdict(lbs):
+    """The VIP typed in upper case with its zeros: keepalived.conf, the checks, vip_status and
+    the verdict all see one address (the verdict once said OUTAGE for a VIP that was held)."""
+    shouting = {"keepalived_instances": [{"name": "VI_6", "virtual_router_id": 61,
+                                          "vips": [VIP.upper().replace("::", ":0::") + "/64"]}],
+                "haproxy_frontends": [{"name": "http_in6", "mode": "http", "default_backend": "web",
+                                       "binds": [{"address": VIP.upper(), "port": 80}]}]}
+    rc, out = run_site("-e", json.dumps(shouting))
+    assert rc == 0, out[-3000:]
+    assert f"VIP {VIP} (VI_6) is held by {LB1}" in out, out[-3000:]
+    assert f"{VIP}/64 dev eth0" in lbs[LB1].file("/etc/keepalived/keepalived.conf").content_string
+    assert wait_until(lambda: served(lbs, VIP, LB1), timeout=15)[0], holders(lbs)
 
 
 def test_dual_stack_carries_both_families_on_one_pair(lbs):
@@ -91,3 +108,4 @@ def test_unicast_ipv6_sends_to_the_peer_and_the_firewall_follows(lbs):
     assert wait_until(lambda: served(lbs, VIP, LB1), timeout=15)[0], holders(lbs)
     stop_and_hand_over(lbs, LB1, LB2)
     assert wait_until(lambda: served(lbs, VIP, LB1), timeout=15)[0], holders(lbs)
+

@@ -3,7 +3,10 @@
 import json
 import time
 
+import pytest
 from conftest import LB_NODES, VIP, holders, run_site, served, stop_and_hand_over, wait_until
+
+pytestmark = pytest.mark.scenarios("nopreempt",)
 
 LB1, LB2 = (LB_NODES + [None, None])[:2]
 

@@ -4,7 +4,10 @@ record (the notify FIFO's reader) and its journal."""
 import re
 import time
 
+import pytest
 from conftest import LB_NODES, VIP, holders, served, vip_status, vrrp_state, wait_until
+
+pytestmark = pytest.mark.scenarios("notify",)
 
 LB1, LB2 = (LB_NODES + [None, None])[:2]
 

@@ -1,6 +1,9 @@
 """Three nodes: one MASTER and two BACKUPs with descending priorities (250, 240, 230)."""
 
+import pytest
 from conftest import LB_NODES, VIP, crash_bound, holders, kill, served, start, vip_status, wait_until
+
+pytestmark = pytest.mark.scenarios("three_nodes",)
 
 LB1, LB2, LB3 = (LB_NODES + [None] * 3)[:3]
 

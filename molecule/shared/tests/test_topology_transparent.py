@@ -1,6 +1,9 @@
 """Binding without the sysctl: HAProxy's `transparent` bind option, ip_nonlocal_bind left at 0."""
 
+import pytest
 from conftest import LB_NODES, VIP, holders, served, wait_until
+
+pytestmark = pytest.mark.scenarios("transparent",)
 
 LB1, LB2 = (LB_NODES + [None, None])[:2]
 

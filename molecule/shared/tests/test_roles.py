@@ -1,0 +1,34 @@
+"""The roles on their own, in a user's plays: each entry point works by itself, and a role that
+needs another says what is missing before it changes anything."""
+
+import pytest
+from conftest import LB_NODES, ROOT, run_playbook
+
+pytestmark = pytest.mark.scenarios("roles",)
+
+MASTER, BACKUP = LB_NODES[0], LB_NODES[1]
+DATA = ROOT / "molecule" / "shared" / "tests" / "data"
+
+
+def recap(out):
+    return [line for line in out[out.rindex("PLAY RECAP"):].splitlines() if "ok=" in line]
+
+
+def test_one_step_of_each_role_through_include_role(lbs):
+    """tasks_from configure.yml alone: the OS values and the group model come with it."""
+    rc, out = run_playbook(DATA / "include-configure.yml")
+    assert rc == 0, out[-3000:]
+    assert recap(out) and all("changed=0" in line for line in recap(out)), recap(out)
+
+
+def test_haproxy_alone_says_it_needs_the_non_local_bind(lbs):
+    backup = lbs[BACKUP]
+    before = backup.check_output("sha256sum /etc/haproxy/haproxy.cfg")
+    backup.check_output("sysctl -w net.ipv4.ip_nonlocal_bind=0")
+    try:
+        rc, out = run_playbook(DATA / "haproxy-alone.yml", "--limit", BACKUP, "-e", "haproxy_timeout_client=32s")
+        assert rc != 0, out[-2000:]
+        assert "net.ipv4.ip_nonlocal_bind is 0: HAProxy could not bind them. Run the role hapair.loadbalancer.nonlocal_bind" in out, out[-3000:]
+        assert backup.check_output("sha256sum /etc/haproxy/haproxy.cfg") == before
+    finally:
+        backup.check_output("sysctl -w net.ipv4.ip_nonlocal_bind=1")

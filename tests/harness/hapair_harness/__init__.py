@@ -1,0 +1,14 @@
+"""hapair.loadbalancer's test harness, shared by the molecule verifiers and `make bench`.
+
+Not part of the collection: it drives the podman containers the tests create. Every loop here
+is bounded in time and count, and traffic goes only to the addresses the caller names (the
+containers' VIPs).
+"""
+
+from hapair_harness.nodes import crash_bound, holders, kill, node_run, running, start, wait_until
+from hapair_harness.probe import PROBE_INTERVAL, PROBE_MAX_SECONDS, PROBE_TIMEOUT, Probe, http_get, http_ok
+
+__all__ = [
+    "PROBE_INTERVAL", "PROBE_MAX_SECONDS", "PROBE_TIMEOUT", "Probe", "crash_bound", "holders", "http_get", "http_ok",
+    "kill", "node_run", "running", "start", "wait_until",
+]

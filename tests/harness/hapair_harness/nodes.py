@@ -1,0 +1,59 @@
+"""The nodes as podman containers: who holds a VIP, failure injections, bounded waits."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+
+def node_run(name, command, check=True, timeout=300):
+    """Run a shell command in a node's container: the CompletedProcess."""
+    done = subprocess.run(["podman", "exec", name, "bash", "-c", command], capture_output=True, text=True, timeout=timeout)
+    if check and done.returncode != 0:
+        raise RuntimeError(f"{name}: {command!r} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    return done
+
+
+def running(name):
+    """Whether the node's container runs (a crash test kills it)."""
+    out = subprocess.run(["podman", "inspect", "-f", "{{.State.Running}}", name], capture_output=True, text=True)
+    return out.stdout.strip() == "true"
+
+
+def holds(name, vip):
+    """Whether the node's kernel holds vip now (False for a stopped container)."""
+    done = subprocess.run(["podman", "exec", name, "ip", "-o", "addr", "show"], capture_output=True, text=True)
+    if done.returncode != 0:
+        return False
+    return vip in {line.split()[3].split("/")[0] for line in done.stdout.splitlines() if len(line.split()) > 3}
+
+
+def holders(names, vip):
+    """The running nodes, of names, whose kernel holds vip now."""
+    return [name for name in names if running(name) and holds(name, vip)]
+
+
+def wait_until(predicate, timeout, interval=0.1):
+    """Poll predicate until it is true or timeout seconds pass: (ok, elapsed)."""
+    start_at = time.monotonic()
+    while True:
+        if predicate():
+            return True, time.monotonic() - start_at
+        if time.monotonic() - start_at > timeout:
+            return False, time.monotonic() - start_at
+        time.sleep(interval)
+
+
+def kill(name):
+    """The crash of a node: SIGKILL to its whole container."""
+    subprocess.run(["podman", "kill", "--signal", "KILL", name], check=True, capture_output=True)
+
+
+def start(name):
+    subprocess.run(["podman", "start", name], check=True, capture_output=True)
+
+
+def crash_bound(priority, advert_int=1.0):
+    """How long a BACKUP of this priority may take to serve after the MASTER dies: 3 adverts,
+    the skew (256 - priority) / 256 advert intervals, and a second of slack."""
+    return 3 * advert_int + (256 - priority) / 256 * advert_int + 1

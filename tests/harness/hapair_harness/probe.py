@@ -1,0 +1,109 @@
+"""Requests through a VIP: one at a time, or a probe that sends one every 10 ms."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+PROBE_INTERVAL = 0.010
+PROBE_TIMEOUT = 0.5
+PROBE_MAX_SECONDS = 90  # hard bound of any one probe run
+
+
+def http_get(target, path="/", timeout=2.0):
+    """One request on a new TCP connection to target (address, port): (status, body, headers),
+    or None when it fails. An IPv6 address is given bare."""
+    address, port = target
+    conn = http.client.HTTPConnection(address, port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Connection": "close", "Host": "hapair-test"})
+        response = conn.getresponse()
+        return response.status, response.read().decode(errors="replace"), response.headers
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        conn.close()
+
+
+def http_ok(target, timeout=PROBE_TIMEOUT):
+    """One request on a new TCP connection; True on an HTTP 200."""
+    answer = http_get(target, timeout=timeout)
+    return answer is not None and answer[0] == 200
+
+
+class Probe:
+    """A request every 10 ms to target, each on its own connection, until stopped (or the hard bound)."""
+
+    def __init__(self, target):
+        self.target = target
+        self.results: list[tuple[float, bool]] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=80)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _one(self, started):
+        ok = http_ok(self.target)
+        with self._lock:
+            self.results.append((started, ok))
+
+    def _run(self):
+        start = time.monotonic()
+        tick = start
+        while not self._stop.is_set() and time.monotonic() - start < PROBE_MAX_SECONDS:
+            self._pool.submit(self._one, time.monotonic())
+            tick += PROBE_INTERVAL
+            time.sleep(max(0.0, tick - time.monotonic()))
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self._pool.shutdown(wait=True)
+
+    def recovered_after_failure(self, settled=PROBE_TIMEOUT + 0.1):
+        """Some probe failed, and probes have succeeded for `settled` seconds since the last
+        failure (longer than a probe may take, so none still in flight can fail)."""
+        results = self.snapshot()
+        failed = [t for t, ok in results if not ok]
+        return bool(failed) and any(ok and t >= failed[-1] + settled for t, ok in results)
+
+    def outages(self):
+        """Each run of failed probes: (start of its first failure, start of the first success
+        after it, or None when none has succeeded since)."""
+        runs, first = [], None
+        for t, ok in self.snapshot():
+            if not ok and first is None:
+                first = t
+            elif ok and first is not None:
+                runs.append((first, t))
+                first = None
+        if first is not None:
+            runs.append((first, None))
+        return runs
+
+    def snapshot(self):
+        with self._lock:
+            return sorted(self.results)
+
+    def summary(self):
+        """The outage: from the first failed probe to the first success after the last failed
+        one (None if none has succeeded since); the failed probes; the probes sent; and how many
+        runs of failures (windows) the outage broke into. A killed container does not go silent
+        at once: probes can fail, succeed and fail again before the BACKUP takes over, and the
+        outage spans all of it."""
+        results = self.snapshot()
+        runs = self.outages()
+        if not runs:
+            outage = 0.0
+        elif runs[-1][1] is None:
+            outage = None
+        else:
+            outage = runs[-1][1] - runs[0][0]
+        return {"outage": outage, "failed": sum(1 for _, ok in results if not ok), "sent": len(results),
+                "windows": len(runs)}
