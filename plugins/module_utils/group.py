@@ -174,7 +174,9 @@ def _resolve(index, instance, settings, members, me, facts_of, interface_of, gro
     step = settings.get("priority_step")
     computed = base - step * rank if _is_int(base) and _is_int(step) else base
     auth_type = instance.get("auth_type", settings.get("auth_type"))
-    secret = instance if "auth_fingerprint" in instance else settings
+    # The instance's own password over keepalived_auth_pass.
+    own_secret = "auth_fingerprint" in instance
+    secret = instance if own_secret else settings
 
     def own(node):
         """The address a member sends this instance's unicast adverts from."""
@@ -199,6 +201,8 @@ def _resolve(index, instance, settings, members, me, facts_of, interface_of, gro
         "auth_type": auth_type,
         "auth_pass_length": secret.get("auth_pass_length") if auth_type == "PASS" else None,
         "auth_fingerprint": secret.get("auth_fingerprint", "") if auth_type == "PASS" else "",
+        # Where keepalived.conf takes the password from: the instance's auth_pass, or keepalived_auth_pass.
+        "auth_pass_from": "instance" if own_secret else "keepalived_auth_pass",
         "master": master,
         "priority": instance.get("priority", computed),
         # With nopreempt or preempt_delay every node starts as BACKUP and the highest priority wins.
@@ -472,7 +476,8 @@ def bind_sysctls(model, frontends, transparent=False):
     hold them: one per family of the VIPs its frontends bind; none with the transparent option."""
     if _truth(transparent):
         return []
-    families = {6 if ":" in item["address"] else 4 for item in listeners(model, frontends)}
+    family_of = {v["address"]: v["family"] for v in (model or {}).get("vips") or []}
+    families = {family_of[item["address"]] for item in listeners(model, frontends)}
     return [f"net.ipv{family}.ip_nonlocal_bind" for family in sorted(families)]
 
 

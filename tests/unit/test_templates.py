@@ -195,3 +195,14 @@ def test_dual_stack_renders_vrrpv3_for_the_ipv6_instance_and_passes_both_checker
     assert "version" not in blocks["VI_1"].replace("vrrp_version", "") and "auth_type PASS" in blocks["VI_1"]
     assert "bind [2001:db8::100]:80" in (out / "lb1" / "haproxy.cfg").read_text()
     assert_both_checkers_pass(out, "lb1")
+
+
+def test_an_instances_own_password_wins_over_the_default(render_sample):
+    own = [{"name": "VI_1", "virtual_router_id": 51, "vips": ["192.0.2.100/24"], "auth_pass": "inst-pw"},
+           {"name": "VI_2", "virtual_router_id": 52, "vips": ["192.0.2.101/24"]}]
+    out = render_sample("own-password", "classic.yml", keepalived_instances=own)
+    blocks = instances((out / "lb2" / "keepalived.conf").read_text())
+    assert "auth_pass inst-pw" in blocks["VI_1"] and "s3cret" not in blocks["VI_1"]
+    assert "auth_pass s3cret" in blocks["VI_2"]
+    ok, messages = keepalived_check(out / "lb1" / "hapair-keepalived", out / "lb2" / "keepalived.conf")
+    assert ok, messages

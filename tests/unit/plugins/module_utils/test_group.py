@@ -175,6 +175,8 @@ def test_the_model_holds_no_password_and_compares_them_only_within_one_computati
     assert "s3cret" not in text and "inst-pw" not in text
     lb1, lb2 = (instance_of(built, n, "VI_1") for n in LAB)
     assert lb1["auth_fingerprint"] == lb2["auth_fingerprint"] and lb1["auth_pass_length"] is None
+    assert lb1["auth_pass_from"] == "instance"
+    assert instance_of(model(LAB, [LAB_VI]), "lab-lb1", "VI_1")["auth_pass_from"] == "keepalived_auth_pass"
     again = instance_of(model(LAB, [{**LAB_VI, "auth_pass": "inst-pw"}]), "lab-lb1", "VI_1")
     # A fresh key for every computation: a fingerprint seen in a log says nothing of the password.
     assert again["auth_fingerprint"] != lb1["auth_fingerprint"]
