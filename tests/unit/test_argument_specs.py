@@ -31,10 +31,14 @@ def test_every_role_has_a_spec():
 def test_every_task_file_called_from_outside_is_an_entry_point_with_a_spec(role):
     """main, and every tasks file main does not merely import, is declared (and so validated)."""
     declared = set(specs(role))
-    tasks = {p.stem for p in (ROLES / role / "tasks").glob("*.yml")}
     imported_only = {"model"} if role == "lb_group" else set()
-    assert declared == tasks - imported_only, {"undeclared": sorted(tasks - imported_only - declared),
-                                               "declared without a file": sorted(declared - tasks)}
+    tasks = {p.stem for p in (ROLES / role / "tasks").glob("*.yml")} - imported_only
+    # Ansible looks the spec up under tasks_from exactly as written: with and without ".yml".
+    spellings = {name for stem in tasks for name in (stem, f"{stem}.yml")} - {"main.yml"}
+    assert declared == spellings, {"undeclared": sorted(spellings - declared),
+                                   "declared without a file": sorted(declared - spellings)}
+    for stem in tasks - {"main"}:
+        assert specs(role)[stem] == specs(role)[f"{stem}.yml"], (role, stem)
 
 
 @pytest.mark.parametrize("role", ROLE_NAMES)
