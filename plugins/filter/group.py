@@ -77,7 +77,8 @@ def _facts(hostvars, member):
 def group_model(members, hostvars, settings, me):
     members = list(members or [])
     key = group.new_key()
-    inputs, facts = {}, {}
+    inputs, facts, unknown = {}, {}, []
+    here = _vars_of(hostvars, me)
     for member in members:
         mine = dict(settings or {})
         if member != me:
@@ -85,9 +86,17 @@ def group_model(members, hostvars, settings, me):
             for setting, var in group.MEMBER_VARS.items():
                 if var in found:
                     mine[setting] = found[var]
+                elif var in here:
+                    # Set for this host alone (its host variables): the member's own value is
+                    # its role default, which cannot be seen from here. An empty interface is
+                    # that default (the member's default route); anything else is refused.
+                    if setting == "interface":
+                        mine[setting] = ""
+                    else:
+                        unknown.append({"member": member, "variable": var, "from": me})
         inputs[member] = group.member_inputs(mine, key)
         facts[member] = _facts(hostvars, member)
-    return group.build(members, inputs, facts)
+    return dict(group.build(members, inputs, facts), unknown=unknown)
 
 
 def _members(names, groups):
@@ -99,9 +108,11 @@ def _members(names, groups):
     return out
 
 
-def group_models(names, groups, hostvars, settings, me):
-    """{group name: model} for each of the named groups."""
-    return {name: dict(group_model((groups or {}).get(name) or [], hostvars, settings, me), name=name)
+def group_models(names, groups, hostvars, settings, me, with_keepalived=True):
+    """{group name: model} for each of the named groups. with_keepalived: whether the keepalived
+    role's settings were in scope (a model built without them serves the firewall and sysctls)."""
+    return {name: dict(group_model((groups or {}).get(name) or [], hostvars, settings, me), name=name,
+                       with_keepalived=bool(with_keepalived))
             for name in names or []}
 
 

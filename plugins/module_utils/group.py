@@ -80,18 +80,52 @@ def _secretless(auth_pass, key):
     return {"auth_pass_length": None if 1 <= length <= 8 else length, "auth_fingerprint": fingerprint(auth_pass, key)}
 
 
+# Settings that are whole numbers, and lists: what `-e name=value` gives as a string means the
+# same as the number or the one-item list typed in a vars file.
+NUMBERS = ("vrrp_version", "priority_base", "priority_step")
+INSTANCE_NUMBERS = ("virtual_router_id", "priority", "preempt_delay")
+INSTANCE_LISTS = ("vips", "unicast_peers")
+
+
+def _number(value):
+    """'51' -> 51 (as `-e` gives it); anything else as it was, for validation to judge."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return value
+
+
+def _listed(value):
+    """A list as typed, a single string as a one-item list; anything else as an empty list
+    (validation then says what is missing)."""
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _instance_inputs(item, key):
+    item = dict(item)
+    for name in INSTANCE_NUMBERS:
+        if name in item:
+            item[name] = _number(item[name])
+    for name in INSTANCE_LISTS:
+        if name in item:
+            item[name] = _listed(item[name])
+    if "auth_pass" in item:
+        item.update(_secretless(item.pop("auth_pass"), key))
+    return item
+
+
 def member_inputs(settings, key):
     """A member's settings as the model reads them, with every password replaced by what
     _secretless keeps of it: safe to keep as a fact and to show with -v."""
     settings = dict(settings or {})
     out = {name: settings.get(name) for name in MEMBER_VARS if name not in ("auth_pass", "instances")}
+    for name in NUMBERS:
+        out[name] = _number(out.get(name))
     out.update(_secretless(settings.get("auth_pass"), key))
-    instances = []
-    for item in settings.get("instances") or []:
-        if isinstance(item, dict) and "auth_pass" in item:
-            item = {**{k: v for k, v in item.items() if k != "auth_pass"}, **_secretless(item["auth_pass"], key)}
-        instances.append(item)
-    out["instances"] = instances
+    raw = settings.get("instances")
+    out["instances"] = [_instance_inputs(i, key) if isinstance(i, dict) else i
+                        for i in (raw if isinstance(raw, (list, tuple)) else [])]
     return out
 
 
@@ -235,12 +269,20 @@ def advert_signature(instance):
     carried = {
         "virtual_router_id": instance["virtual_router_id"],
         "vips": sorted(instance["vip_cidrs"]),
-        "advert_int": str(instance["advert_int"]),
+        # 1, 1.0 and "1" (as -e gives it) are one interval.
+        "advert_int": _interval(instance["advert_int"]),
         "version": instance["version"],
         "auth_type": instance["auth_type"],
         "unicast": instance["unicast"],
     }
     return hashlib.sha256(json.dumps(carried, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _interval(value):
+    try:
+        return repr(float(value))
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def adverts(node):
@@ -366,7 +408,8 @@ def firewall_rules(node, chain, frontend_ports=(), peers=None, peers6=None, mark
     if peers6:
         sources["ipv6"] = [(canonical_address(p), None) for p in peers6]
     families = ["ipv4"] + (["ipv6"] if sources.get("ipv6") else [])
-    ports = sorted({int(p) for p in frontend_ports or []})
+    # Whole numbers only: a port that is none is the HAProxy checks' to report, not a rule's.
+    ports = sorted({n for n in map(_number, frontend_ports or []) if _is_int(n)})
     prefix = marker + ": "
     rules = []
     for family in families:

@@ -129,6 +129,11 @@ def run_playbook(playbook, *args, timeout=600):
     return done.returncode, done.stdout + done.stderr
 
 
+def recap(out):
+    """The PLAY RECAP lines of a playbook's output, one per host."""
+    return [line for line in out[out.rindex("PLAY RECAP"):].splitlines() if "ok=" in line]
+
+
 def run_site_watching(probe, *args, interval=0.2, timeout=600):
     """Run the site playbook like run_site while calling probe() over and over until it ends:
     (returncode, output, every non-empty value probe returned, with the seconds since start)."""

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, fingerprint, run_site
+from conftest import ROOT, fingerprint, recap, run_site
 
 pytestmark = pytest.mark.scenarios("default",)
 
@@ -30,6 +30,5 @@ def test_bad_input_fails_before_any_host_changes(lbs, before, case: Path):
     assert expect in out, f"{case.name}: expected {expect!r} in the output\n{out[-3000:]}"
     # It stopped in the checks: no later play started, no task changed anything.
     assert "PLAY [Prepare every node]" not in out, out[-2000:]
-    recap = [line for line in out[out.rindex("PLAY RECAP"):].splitlines() if "ok=" in line]
-    assert recap and all("changed=0" in line for line in recap), recap
+    assert recap(out) and all("changed=0" in line for line in recap(out)), recap(out)
     assert fingerprint(lbs) == before, f"{case.name}: a node changed"

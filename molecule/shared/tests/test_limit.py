@@ -4,16 +4,12 @@ for one node alone is applied there, and a change that needs every node is refus
 import json
 
 import pytest
-from conftest import LB_NODES, VIP, fingerprint, holders, run_site
+from conftest import LB_NODES, VIP, fingerprint, holders, recap, run_site
 
 pytestmark = pytest.mark.scenarios("default",)
 
 MASTER, BACKUP = LB_NODES[0], LB_NODES[1]
 NET = VIP.rsplit(".", 1)[0]
-
-
-def recap(out):
-    return [line for line in out[out.rindex("PLAY RECAP"):].splitlines() if "ok=" in line]
 
 
 def test_a_haproxy_change_for_one_node_uses_the_other_members_facts(lbs):

@@ -2,16 +2,12 @@
 needs another says what is missing before it changes anything."""
 
 import pytest
-from conftest import LB_NODES, ROOT, run_playbook
+from conftest import LB_NODES, ROOT, recap, run_playbook
 
 pytestmark = pytest.mark.scenarios("roles",)
 
 MASTER, BACKUP = LB_NODES[0], LB_NODES[1]
 DATA = ROOT / "molecule" / "shared" / "tests" / "data"
-
-
-def recap(out):
-    return [line for line in out[out.rindex("PLAY RECAP"):].splitlines() if "ok=" in line]
 
 
 def test_one_step_of_each_role_through_include_role(lbs):

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 from hapair_harness import Probe
-from conftest import LB_NODES, ROOT, VIP, fingerprint, run_site
+from conftest import LB_NODES, ROOT, VIP, fingerprint, recap, run_site
 
 pytestmark = pytest.mark.scenarios("default",)
 
@@ -69,8 +69,7 @@ def test_drift_is_repaired_by_the_next_run(lbs):
     assert backup.service("keepalived").is_enabled
     # And the run after it has nothing left to do.
     rc, out = run_site()
-    recap = [line for line in out[out.rindex("PLAY RECAP"):].splitlines() if "ok=" in line]
-    assert rc == 0 and all("changed=0" in line for line in recap), recap
+    assert rc == 0 and all("changed=0" in line for line in recap(out)), recap(out)
 
 
 def test_check_mode_with_diff_on_the_converged_pair_changes_nothing(lbs):
@@ -78,6 +77,5 @@ def test_check_mode_with_diff_on_the_converged_pair_changes_nothing(lbs):
     before = fingerprint(lbs)
     rc, out = run_site("--check", "--diff")
     assert rc == 0, out[-3000:]
-    recap = [line for line in out[out.rindex("PLAY RECAP"):].splitlines() if "ok=" in line]
-    assert recap and all("changed=0" in line for line in recap), recap
+    assert recap(out) and all("changed=0" in line for line in recap(out)), recap(out)
     assert fingerprint(lbs) == before

@@ -271,3 +271,46 @@ def test_haproxy_needs_the_non_local_bind_of_each_family_it_binds_a_vip_of():
     assert g.bind_sysctls(built, v4) == ["net.ipv4.ip_nonlocal_bind"]
     assert g.bind_sysctls(built, both) == ["net.ipv4.ip_nonlocal_bind", "net.ipv6.ip_nonlocal_bind"]
     assert g.bind_sysctls(built, both, transparent=True) == [] and g.bind_sysctls(built, [{"name": "w", "binds": [{"address": "*", "port": 80}]}]) == []
+
+
+@pytest.mark.parametrize("typed, given", [
+    # As a vars file types them, and as -e name=value gives them: one meaning.
+    ({"priority_base": 200, "priority_step": 10}, {"priority_base": "200", "priority_step": "10"}),
+    ({"vrrp_version": 2}, {"vrrp_version": "2"}),
+])
+def test_a_number_given_as_a_string_means_the_number(typed, given):
+    one = instance_of(model(LAB, [LAB_VI], **typed), "lab-lb2", "VI_1")
+    other = instance_of(model(LAB, [LAB_VI], **given), "lab-lb2", "VI_1")
+    for field in ("priority", "version", "advert"):
+        assert one[field] == other[field], field
+
+
+def test_one_string_where_a_list_belongs_is_a_list_of_one():
+    built = model(LAB, [{**LAB_VI, "vips": "192.168.213.100/24", "virtual_router_id": "51", "advert_int": "1"}])
+    lb1 = instance_of(built, "lab-lb1", "VI_1")
+    assert lb1["vip_cidrs"] == ["192.168.213.100/24"] and lb1["virtual_router_id"] == 51
+    assert lb1["advert"] == instance_of(model(LAB, [LAB_VI]), "lab-lb1", "VI_1")["advert"]
+    # Something that is no list at all is none (validation then says vips is empty), never a crash.
+    assert instance_of(model(LAB, [{**LAB_VI, "vips": 5}]), "lab-lb1", "VI_1")["vip_cidrs"] == []
+    assert model(LAB, "not a list")["nodes"]["lab-lb1"]["instances"] == []
+
+
+def test_a_port_that_is_no_number_is_left_to_the_haproxy_checks():
+    rules = g.firewall_rules(model(LAB, [LAB_VI])["nodes"]["lab-lb1"], "C", frontend_ports=["http", "443", 80])
+    assert [r["destination_ports"] for r in rules if "destination_ports" in r] == [["80", "443"]]
+
+
+def test_a_setting_of_one_host_alone_is_never_lent_to_another():
+    recorded = facts(*LAB)
+    hostvars = FakeHostvars({
+        # lab-lb1 sets these in its own host variables; lab-lb2 sets neither.
+        "lab-lb1": {"ansible_facts": recorded["lab-lb1"], "keepalived_priority_base": 200, "keepalived_interface": "eth0"},
+        "lab-lb2": {"ansible_facts": recorded["lab-lb2"]},
+    })
+    here = {**SETTINGS, "instances": [LAB_VI], "priority_base": 200, "interface": "eth0"}
+    built = filters.group_model(LAB, hostvars, here, "lab-lb1")
+    assert built["unknown"] == [{"member": "lab-lb2", "variable": "keepalived_priority_base", "from": "lab-lb1"}]
+    # The interface's own default (empty: the member's default route) is known, and used.
+    assert instance_of(built, "lab-lb2", "VI_1")["interface"] == "eth0"
+    assert filters.group_model(LAB, FakeHostvars({m: {"ansible_facts": f} for m, f in recorded.items()}),
+                               here, "lab-lb1")["unknown"] == []
