@@ -129,7 +129,8 @@ def member_inputs(settings, key):
     return out
 
 
-def _interface_facts(facts, interface):
+def interface_facts(facts, interface):
+    """An interface's entry in Ansible's network facts (eth0, or br_lan for br-lan)."""
     if not interface:
         return {}
     return facts.get(str(interface).replace("-", "_")) or facts.get(interface) or {}
@@ -145,7 +146,7 @@ def _default_interface(facts):
 
 def _own_ipv4(facts, interface):
     """The address keepalived sends IPv4 adverts from on interface: its primary address."""
-    primary = (_interface_facts(facts, interface).get("ipv4") or {}).get("address")
+    primary = (interface_facts(facts, interface).get("ipv4") or {}).get("address")
     if primary:
         return primary
     default = facts.get("default_ipv4") or {}
@@ -155,7 +156,7 @@ def _own_ipv4(facts, interface):
 def _own_ipv6(facts, interface, vips):
     """A member's own global IPv6 address on interface, never one of the group's VIPs (Ansible's
     default_ipv6.address is the kernel's source choice, which can be a VIP held right now)."""
-    for entry in _interface_facts(facts, interface).get("ipv6") or []:
+    for entry in interface_facts(facts, interface).get("ipv6") or []:
         address = canonical_address(entry.get("address"))
         if entry.get("scope") == "global" and address and address not in vips:
             return address
@@ -164,7 +165,7 @@ def _own_ipv6(facts, interface, vips):
 
 def _link_locals(facts, interface):
     """The link-local addresses VRRPv3 over IPv6 sends multicast adverts from."""
-    return [canonical_address(e.get("address")) for e in _interface_facts(facts, interface).get("ipv6") or []
+    return [canonical_address(e.get("address")) for e in interface_facts(facts, interface).get("ipv6") or []
             if e.get("scope") == "link" and e.get("address")]
 
 
@@ -180,7 +181,8 @@ def _mapping(value):
     return value if isinstance(value, dict) else {}
 
 
-def _is_int(value):
+def is_int(value):
+    """A whole number, and not a bool."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -206,7 +208,7 @@ def _resolve(index, instance, settings, members, me, facts_of, interface_of, gro
     unicast = _truth(instance.get("unicast", settings.get("unicast")))
     base = settings.get("priority_base")
     step = settings.get("priority_step")
-    computed = base - step * rank if _is_int(base) and _is_int(step) else base
+    computed = base - step * rank if is_int(base) and is_int(step) else base
     auth_type = instance.get("auth_type", settings.get("auth_type"))
     # The instance's own password over keepalived_auth_pass.
     own_secret = "auth_fingerprint" in instance
@@ -409,7 +411,7 @@ def firewall_rules(node, chain, frontend_ports=(), peers=None, peers6=None, mark
         sources["ipv6"] = [(canonical_address(p), None) for p in peers6]
     families = ["ipv4"] + (["ipv6"] if sources.get("ipv6") else [])
     # Whole numbers only: a port that is none is the HAProxy checks' to report, not a rule's.
-    ports = sorted({n for n in map(_number, frontend_ports or []) if _is_int(n)})
+    ports = sorted({n for n in map(_number, frontend_ports or []) if is_int(n)})
     prefix = marker + ": "
     rules = []
     for family in families:

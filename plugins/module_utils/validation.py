@@ -20,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 from decimal import Decimal, InvalidOperation
 
+from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import interface_facts, is_int
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import address_only
 
 WILDCARDS = {"*", "0.0.0.0", "::", ""}
@@ -28,10 +29,6 @@ WILDCARDS = {"*", "0.0.0.0", "::", ""}
 def _label(index, instance):
     name = instance.get("name") if isinstance(instance, dict) else None
     return f"keepalived_instances[{index}]" + (f" ({name})" if name else "")
-
-
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _decimal(value):
@@ -45,7 +42,7 @@ def _decimal(value):
 
 def _interface_networks(facts, interface):
     """The networks of an interface's addresses, from Ansible's network facts."""
-    data = facts.get(interface.replace("-", "_")) or facts.get(interface) or {}
+    data = interface_facts(facts, interface)
     networks = []
     entries = []
     if isinstance(data.get("ipv4"), dict):
@@ -107,7 +104,7 @@ def keepalived_problems(resolved, facts=None, raw=None):
             seen_names[name] = where
 
         vrid = inst["virtual_router_id"]
-        if not _is_int(vrid) or not 1 <= vrid <= 255:
+        if not is_int(vrid) or not 1 <= vrid <= 255:
             problems.append(f"{where}: virtual_router_id is {vrid!r}: use a whole number from 1 to 255, "
                             "the same on every node and unique on the network segment")
         else:
@@ -118,7 +115,7 @@ def keepalived_problems(resolved, facts=None, raw=None):
             seen_vrids[key] = where
 
         priority = inst["priority"]
-        if not _is_int(priority) or not 1 <= priority <= 254:
+        if not is_int(priority) or not 1 <= priority <= 254:
             problems.append(f"{where}: this node's priority is {priority!r}: it must be from 1 to 254; set the "
                             "instance's priority, or keepalived_priority_base / keepalived_priority_step so every node "
                             "of the group gets one")
@@ -136,7 +133,7 @@ def keepalived_problems(resolved, facts=None, raw=None):
                             "from 1 to 255, or set keepalived_vrrp_version: 3 for sub-second adverts")
 
         delay = inst["preempt_delay"]
-        if not _is_int(delay) or not 0 <= delay <= 1000:
+        if not is_int(delay) or not 0 <= delay <= 1000:
             problems.append(f"{where}: preempt_delay is {delay!r}: use a whole number of seconds from 0 to 1000")
         if inst["unicast"]:
             if not inst["unicast_src_ip"]:
@@ -219,7 +216,8 @@ def group_problems(views, check_weight, weak_weight_ok=False):
                 listed = ", ".join(f"{n}: {v!r}" for n, v in values.items())
                 problems.append(f"instance {name}: {what} differs between the nodes ({listed}): it must be the same on "
                                 "every node, or they cannot hear each other and each takes the VIP (split brain)")
-        vipsets = {n: sorted(str(v).split()[0].lower() for v in m["vips"]) for n, m in members.items()}
+        # In canonical form (the model's), so that two spellings of one address are one VIP.
+        vipsets = {n: sorted(m["vip_cidrs"]) for n, m in members.items()}
         if len({tuple(v) for v in vipsets.values()}) > 1:
             listed = "; ".join(f"{n}: {', '.join(v)}" for n, v in vipsets.items())
             problems.append(f"instance {name}: the VIPs differ between the nodes ({listed}): give every node the same vips")
@@ -228,7 +226,7 @@ def group_problems(views, check_weight, weak_weight_ok=False):
             problems.append(f"instance {name}: auth_pass differs between the nodes ({', '.join(members)}): the nodes "
                             "would ignore each other's adverts (split brain); give every node the same keepalived_auth_pass")
         priorities = {n: m["priority"] for n, m in members.items()}
-        numbers = [p for p in priorities.values() if _is_int(p)]
+        numbers = [p for p in priorities.values() if is_int(p)]
         if len(numbers) != len(set(numbers)):
             listed = ", ".join(f"{n}: {p}" for n, p in priorities.items())
             problems.append(f"instance {name}: priorities are not distinct ({listed}): give every node its own priority")
@@ -248,7 +246,7 @@ def group_problems(views, check_weight, weak_weight_ok=False):
                                     f"is no other member's unicast_src_ip ({', '.join(sorted(map(str, others)))}): "
                                     "peers must be the group's own members")
         tracked = [m for m in members.values() if m["track_haproxy"]]
-        if len(numbers) >= 2 and tracked and _is_int(check_weight):
+        if len(numbers) >= 2 and tracked and is_int(check_weight):
             ordered = sorted(numbers, reverse=True)
             gap = ordered[0] - ordered[1]
             if abs(check_weight) <= gap:
@@ -260,7 +258,7 @@ def group_problems(views, check_weight, weak_weight_ok=False):
 
 
 def _port_problem(where, port):
-    if not _is_int(port) or not 1 <= port <= 65535:
+    if not is_int(port) or not 1 <= port <= 65535:
         return f"{where}: port is {port!r}: use a whole number from 1 to 65535"
     return None
 

@@ -221,3 +221,12 @@ def test_two_spellings_of_one_ipv6_vip_are_one_address():
     frontends = [{"name": "f", "binds": [{"address": "2001:DB8:0:0::100", "port": 80}], "default_backend": "b"}]
     backends = [{"name": "b", "servers": [{"name": "s", "address": "192.0.2.21", "port": 80}]}]
     assert v.haproxy_problems(frontends, backends, vips=["2001:db8::100/64"]) == []
+
+
+def test_two_spellings_of_one_vip_are_the_same_vips_across_the_group():
+    spelled = views(lb1=({"vips": ["2001:DB8::100/64"]}, {"auth_type": "none"}),
+                    lb2=({"vips": ["2001:db8:0:0::0100/64"]}, {"auth_type": "none"}))
+    assert not any("the VIPs differ" in p for p in group(spelled)[0]), group(spelled)
+    apart = views(lb1=({"vips": ["2001:db8::100/64"]}, {"auth_type": "none"}),
+                  lb2=({"vips": ["2001:db8::101/64"]}, {"auth_type": "none"}))
+    assert any("the VIPs differ between the nodes (lb1: 2001:db8::100/64; lb2: 2001:db8::101/64)" in p for p in group(apart)[0])
