@@ -20,7 +20,7 @@ description:
   - The same plugin file provides C(group_models) (the model of each named group),
     C(group_missing_facts) (the members whose network facts are
     missing), C(group_firewall_rules), C(group_missing_rules), C(group_stale_rules),
-    C(group_delete_argv), C(group_bad_addresses), C(group_sysctls), C(group_adverts), C(group_advert_conflicts), C(group_bind_sysctls), C(group_listeners) and C(group_frontend_ports).
+    C(group_delete_argv), C(group_bad_addresses), C(group_sysctls), C(group_adverts), C(group_advert_conflicts), C(group_password_changes), C(group_bind_sysctls), C(group_listeners) and C(group_frontend_ports).
 author:
   - hapair.loadbalancer maintainers
 positional: hostvars, settings, me
@@ -173,6 +173,31 @@ def group_bind_sysctls(model, frontends, transparent=False):
     return group.bind_sysctls(model, frontends, transparent)
 
 
+def group_password_changes(model, slurped, instances, auth_pass):
+    """[{instance, member}]: the PASS instances whose password this run writes differently from
+    what a member outside the run (its keepalived.conf, as ansible.builtin.slurp read it) uses.
+    Answers only whether they differ: no password, nor anything derived from one, comes out."""
+    from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import config_passwords
+
+    wanted = {}
+    for me in (model or {}).get("members") or []:
+        for inst in (((model or {}).get("nodes") or {}).get(me) or {}).get("instances") or []:
+            if inst["auth_type"] == "PASS" and inst["name"] not in wanted:
+                own = inst["auth_pass_from"] == "instance"
+                wanted[inst["name"]] = str((instances or [])[inst["index"]].get("auth_pass") if own else auth_pass)
+    out = []
+    for result in slurped or []:
+        member = result.get(result.get("ansible_loop_var", "item")) if isinstance(result, dict) else None
+        try:
+            running = config_passwords(base64.b64decode(result.get("content") or "").decode())
+        except (ValueError, AttributeError):
+            continue
+        for name in sorted(set(running) & set(wanted)):
+            if running[name] != wanted[name]:
+                out.append({"instance": name, "member": member})
+    return out
+
+
 def group_listeners(model, frontends):
     return group.listeners(model, frontends)
 
@@ -199,5 +224,6 @@ class FilterModule:
             "group_bind_sysctls": group_bind_sysctls,
             "group_adverts": group_adverts,
             "group_advert_conflicts": group_advert_conflicts,
+            "group_password_changes": group_password_changes,
             "group_frontend_ports": group_frontend_ports,
         }

@@ -173,6 +173,28 @@ def parse_config(text):
     return instances
 
 
+def config_passwords(text):
+    """keepalived.conf -> {instance: its auth_pass} for the instances with PASS authentication.
+    For a comparison on the controller only: no module returns it."""
+    tokens = re.sub(r"[#!][^\n]*", "", text).replace("{", " { ").replace("}", " } ").split()
+    passwords, i = {}, 0
+    while i < len(tokens):
+        if tokens[i] == "vrrp_instance" and i + 2 < len(tokens) and tokens[i + 2] == "{":
+            name, depth, j = tokens[i + 1], 1, i + 3
+            while j < len(tokens) and depth:
+                if tokens[j] == "{":
+                    depth += 1
+                elif tokens[j] == "}":
+                    depth -= 1
+                elif tokens[j] == "auth_pass" and j + 1 < len(tokens):
+                    passwords[name] = tokens[j + 1]
+                j += 1
+            i = j
+        else:
+            i += 1
+    return passwords
+
+
 def assess(instances, held, vips=None, instance=None):
     """One report per VIP: does the kernel hold it, what does keepalived say, do they agree.
 

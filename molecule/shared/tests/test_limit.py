@@ -41,3 +41,12 @@ def test_a_change_to_the_adverts_is_refused_for_one_node(lbs):
     assert "PLAY [Prepare every node]" not in out
     assert all("changed=0" in line for line in recap(out)), recap(out)
     assert fingerprint(lbs) == before
+
+
+def test_a_password_change_is_refused_for_one_node_and_never_shown(lbs):
+    before = fingerprint(lbs)
+    rc, out = run_site("--limit", BACKUP, "-e", "keepalived_auth_pass=n3wP4ss", "-v")
+    assert rc != 0, out[-2000:]
+    assert f"instance VI_1 changes its password, and {MASTER}, outside the run, still uses the old one" in out, out[-3000:]
+    assert "n3wP4ss" not in out and "lab-vrrp" not in out
+    assert fingerprint(lbs) == before

@@ -314,3 +314,25 @@ def test_a_setting_of_one_host_alone_is_never_lent_to_another():
     assert instance_of(built, "lab-lb2", "VI_1")["interface"] == "eth0"
     assert filters.group_model(LAB, FakeHostvars({m: {"ansible_facts": f} for m, f in recorded.items()}),
                                here, "lab-lb1")["unknown"] == []
+
+
+def test_a_password_change_for_some_members_only_is_found_and_never_shown():
+    import base64
+
+    from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import config_passwords
+
+    conf = (FIXTURES / "keepalived-lb2.conf").read_text()
+    assert config_passwords(conf) == {"VI_1": "lab-vrrp"}
+    slurped = [{"__keepalived_member": "lab-lb1", "ansible_loop_var": "__keepalived_member",
+                "content": base64.b64encode(conf.encode()).decode()}]
+    same = model(LAB, [LAB_VI], auth_pass="lab-vrrp")
+    assert filters.group_password_changes(same, slurped, [LAB_VI], "lab-vrrp") == []
+    changed = filters.group_password_changes(model(LAB, [LAB_VI], auth_pass="n3w"), slurped, [LAB_VI], "n3w")
+    assert changed == [{"instance": "VI_1", "member": "lab-lb1"}] and "lab-vrrp" not in repr(changed)
+    # An instance's own password is the one it writes; an instance without PASS has none to compare.
+    own = [{**LAB_VI, "auth_pass": "lab-vrrp"}]
+    assert filters.group_password_changes(model(LAB, own, auth_pass="n3w"), slurped, own, "n3w") == []
+    none = [{**LAB_VI, "auth_type": "none"}]
+    assert filters.group_password_changes(model(LAB, none), slurped, none, "") == []
+    # A member whose file could not be read (none of ours yet) is no conflict.
+    assert filters.group_password_changes(changed and model(LAB, [LAB_VI]), [{"failed": True}], [LAB_VI], "x") == []
