@@ -140,59 +140,59 @@ def parse_data_dump(text):
     return instances
 
 
-def parse_config(text):
-    """keepalived.conf -> list of instances with their VIPs, state STOP (keepalived not running)."""
-    instances = []
+def _instance_blocks(text):
+    """keepalived.conf -> [(instance name, [(depth, token), ...])]: each vrrp_instance's tokens,
+    comments and braces left out, with their nesting depth (1 at the instance's top level)."""
     tokens = re.sub(r"[#!][^\n]*", "", text).replace("{", " { ").replace("}", " } ").split()
-    i = 0
+    blocks, i = [], 0
     while i < len(tokens):
         if tokens[i] == "vrrp_instance" and i + 2 < len(tokens) and tokens[i + 2] == "{":
-            name, depth, j = tokens[i + 1], 1, i + 3
-            interface, vrid, vips = None, None, []
+            name, depth, j, body = tokens[i + 1], 1, i + 3, []
             while j < len(tokens) and depth:
                 token = tokens[j]
                 if token == "{":
                     depth += 1
                 elif token == "}":
                     depth -= 1
-                elif depth == 1 and token == "interface" and j + 1 < len(tokens):
-                    interface = tokens[j + 1]
-                elif depth == 1 and token == "virtual_router_id" and j + 1 < len(tokens):
-                    vrid = int(tokens[j + 1]) if tokens[j + 1].isdigit() else None
-                elif depth == 1 and token == "virtual_ipaddress" and tokens[j + 1] == "{":
-                    j += 2
-                    while j < len(tokens) and tokens[j] != "}":
-                        if re.match(r"^[0-9a-fA-F:.]+(/\d+)?$", tokens[j]) and ("." in tokens[j] or ":" in tokens[j]):
-                            vips.append(tokens[j])
-                        j += 1
+                else:
+                    body.append((depth, token))
                 j += 1
-            instances.append(_instance(name, "STOP", None, None, vrid, interface, vips))
+            blocks.append((name, body))
             i = j
         else:
             i += 1
+    return blocks
+
+
+def _after(body, key, depth=None):
+    """The token that follows key (at depth, or at any depth), or None."""
+    for n, (level, token) in enumerate(body[:-1]):
+        if token == key and (depth is None or level == depth):
+            return body[n + 1][1]
+    return None
+
+
+def parse_config(text):
+    """keepalived.conf -> list of instances with their VIPs, state STOP (keepalived not running)."""
+    instances = []
+    for name, body in _instance_blocks(text):
+        vrid = _after(body, "virtual_router_id", 1)
+        vips, inside = [], False
+        for level, token in body:
+            if level == 1:
+                inside = token == "virtual_ipaddress"
+            elif inside and re.match(r"^[0-9a-fA-F:.]+(/\d+)?$", token) and ("." in token or ":" in token):
+                vips.append(token)
+        instances.append(_instance(name, "STOP", None, None, int(vrid) if vrid and vrid.isdigit() else None,
+                                   _after(body, "interface", 1), vips))
     return instances
 
 
 def config_passwords(text):
     """keepalived.conf -> {instance: its auth_pass} for the instances with PASS authentication.
     For a comparison on the controller only: no module returns it."""
-    tokens = re.sub(r"[#!][^\n]*", "", text).replace("{", " { ").replace("}", " } ").split()
-    passwords, i = {}, 0
-    while i < len(tokens):
-        if tokens[i] == "vrrp_instance" and i + 2 < len(tokens) and tokens[i + 2] == "{":
-            name, depth, j = tokens[i + 1], 1, i + 3
-            while j < len(tokens) and depth:
-                if tokens[j] == "{":
-                    depth += 1
-                elif tokens[j] == "}":
-                    depth -= 1
-                elif tokens[j] == "auth_pass" and j + 1 < len(tokens):
-                    passwords[name] = tokens[j + 1]
-                j += 1
-            i = j
-        else:
-            i += 1
-    return passwords
+    return {name: password for name, body in _instance_blocks(text)
+            if (password := _after(body, "auth_pass")) is not None}
 
 
 def assess(instances, held, vips=None, instance=None):
