@@ -153,17 +153,29 @@ def group_adverts(model, me):
     return group.adverts(_node(model, me))
 
 
+def _slurped(results):
+    """(member, text) of each result of a loop of ansible.builtin.slurp over members: the text is
+    None where the file could not be read. A registered loop result names its item by the loop's
+    variable (ansible_loop_var)."""
+    for result in results or []:
+        if not isinstance(result, dict):
+            continue
+        member = result.get(result.get("ansible_loop_var", "item"))
+        if member is None:
+            continue
+        try:
+            yield member, base64.b64decode(result.get("content") or "").decode() or None
+        except ValueError:
+            yield member, None
+
+
 def group_advert_conflicts(model, slurped):
     """Conflicts (module_utils/group.py: advert_conflicts) against what ansible.builtin.slurp
     read of each outside member's adverts file; a member without the file runs none of ours."""
     outside = {}
-    for result in slurped or []:
-        # A registered loop result names its item by the loop's variable (ansible_loop_var).
-        member = result.get(result.get("ansible_loop_var", "item")) if isinstance(result, dict) else None
-        if member is None:
-            continue
+    for member, text in _slurped(slurped):
         try:
-            outside[member] = json.loads(base64.b64decode(result.get("content") or "").decode() or "null")
+            outside[member] = json.loads(text or "null")
         except ValueError:
             outside[member] = None
     return [{"instance": i, "member": m, "what": w} for i, m, w in group.advert_conflicts(model, outside)]
@@ -186,12 +198,8 @@ def group_password_changes(model, slurped, instances, auth_pass):
                 own = inst["auth_pass_from"] == "instance"
                 wanted[inst["name"]] = str((instances or [])[inst["index"]].get("auth_pass") if own else auth_pass)
     out = []
-    for result in slurped or []:
-        member = result.get(result.get("ansible_loop_var", "item")) if isinstance(result, dict) else None
-        try:
-            running = config_passwords(base64.b64decode(result.get("content") or "").decode())
-        except (ValueError, AttributeError):
-            continue
+    for member, text in _slurped(slurped):
+        running = config_passwords(text or "")
         for name in sorted(set(running) & set(wanted)):
             if running[name] != wanted[name]:
                 out.append({"instance": name, "member": member})
