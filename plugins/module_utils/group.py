@@ -526,25 +526,29 @@ def bind_sysctls(model, frontends, transparent=False):
     return [f"net.ipv{family}.ip_nonlocal_bind" for family in sorted(families)]
 
 
+def _binds(frontends):
+    """Every bind (a mapping) of the HAProxy frontends, in order."""
+    for frontend in frontends or []:
+        for bind in (frontend.get("binds") or [] if isinstance(frontend, dict) else []):
+            if isinstance(bind, dict):
+                yield bind
+
+
 def listeners(model, frontends):
     """The HAProxy binds on the group's VIPs, once each: {address, port} (address canonical)."""
     vips = {v["address"] for v in (model or {}).get("vips") or []}
     out = []
-    for frontend in frontends or []:
-        for bind in (frontend or {}).get("binds") or [] if isinstance(frontend, dict) else []:
-            if not isinstance(bind, dict):
-                continue
-            item = {"address": canonical_address(bind.get("address")), "port": bind.get("port")}
-            if item["address"] in vips and item not in out:
-                out.append(item)
+    for bind in _binds(frontends):
+        item = {"address": canonical_address(bind.get("address")), "port": bind.get("port")}
+        if item["address"] in vips and item not in out:
+            out.append(item)
     return out
 
 
 def frontend_ports(frontends):
     """Every TCP port the HAProxy frontends bind, once each."""
     ports = []
-    for frontend in frontends or []:
-        for bind in (frontend or {}).get("binds") or [] if isinstance(frontend, dict) else []:
-            if isinstance(bind, dict) and bind.get("port") not in ports and bind.get("port") is not None:
-                ports.append(bind.get("port"))
+    for bind in _binds(frontends):
+        if bind.get("port") is not None and bind.get("port") not in ports:
+            ports.append(bind.get("port"))
     return ports
