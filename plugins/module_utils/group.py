@@ -21,6 +21,7 @@ import hmac
 import ipaddress
 import json
 import os
+import re
 
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import address_only as canonical_address
 
@@ -488,6 +489,55 @@ def stale_rules(rules, current, keep_sources=None, marker=RULE_MARKER):
             if line.startswith("-A ") and comment and comment.startswith(marker + ": ") \
                     and (family, line.split(" ")[1], comment) not in wanted and _source(line) not in keep:
                 out.append([family, line])
+    return out
+
+
+# A chain name iptables takes (at most 28 characters) that cannot be mistaken for an option, a
+# built-in chain or a target: the rules jump to it, and iptables-restore reads it as a word.
+_CHAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,27}")
+_RESERVED_CHAINS = {"INPUT", "OUTPUT", "FORWARD", "PREROUTING", "POSTROUTING",
+                    "ACCEPT", "DROP", "REJECT", "RETURN", "QUEUE", "NFQUEUE", "LOG", "MARK", "CT"}
+
+
+def chain_problem(name):
+    """Why name cannot be the chain of the VRRP rules, or None."""
+    text = str(name)
+    if not _CHAIN_NAME.fullmatch(text):
+        return "is no iptables chain name (1 to 28 letters, digits or _ . + -, not starting with . + or -)"
+    if text.upper() in _RESERVED_CHAINS:
+        return "is a built-in chain or target of iptables"
+    return None
+
+
+def _rule_line(rule):
+    """One rule of firewall_rules as an iptables-restore line."""
+    words = ["-I" if rule.get("action") == "insert" else "-A", rule["chain"]]
+    if rule.get("source"):
+        words += ["-s", rule["source"]]
+    if rule.get("destination"):
+        words += ["-d", rule["destination"]]
+    words += ["-p", rule["protocol"]]
+    if rule.get("destination_ports"):
+        words += ["-m", "multiport", "--dports", ",".join(rule["destination_ports"])]
+    words += ["-m", "comment", "--comment", '"' + rule["comment"] + '"', "-j", rule["jump"]]
+    return " ".join(words)
+
+
+def restore_input(rules):
+    """{family, command, input} for each family that has rules to add (command --noflush reads
+    input): one
+    atomic transaction per family instead of one iptables call per rule. A chain is declared
+    only when it is among the rules (missing): --noflush empties an existing chain it declares."""
+    out = []
+    for family in ("ipv4", "ipv6"):
+        mine = [r for r in rules or [] if r["ip_version"] == family]
+        if not mine:
+            continue
+        lines = ["*filter"]
+        lines += [":" + r["chain"] + " - [0:0]" for r in mine if r.get("chain_management")]
+        lines += [_rule_line(r) for r in mine if not r.get("chain_management")]
+        out.append({"family": family, "command": "iptables-restore" if family == "ipv4" else "ip6tables-restore",
+                    "input": "\n".join(lines + ["COMMIT", ""])})
     return out
 
 

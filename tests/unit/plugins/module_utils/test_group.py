@@ -336,3 +336,38 @@ def test_a_password_change_for_some_members_only_is_found_and_never_shown():
     assert filters.group_password_changes(model(LAB, none), slurped, none, "") == []
     # A member whose file could not be read (none of ours yet) is no conflict.
     assert filters.group_password_changes(changed and model(LAB, [LAB_VI]), [{"failed": True}], [LAB_VI], "x") == []
+
+
+def test_missing_rules_become_one_restore_transaction_per_family():
+    built = model(DS, [V4, V6])
+    rules = g.firewall_rules(built["nodes"]["ds-lb1"], "HAPAIR-VRRP", frontend_ports=[443, 80])
+    ipv4, ipv6 = g.restore_input(rules)
+    assert (ipv4["family"], ipv4["command"], ipv6["command"]) == ("ipv4", "iptables-restore", "ip6tables-restore")
+    lines = ipv4["input"].splitlines()
+    # The chain is declared (it is missing), then every rule in firewall_rules' order, in one COMMIT.
+    assert lines[0] == "*filter" and lines[1] == ":HAPAIR-VRRP - [0:0]" and lines[-1] == "COMMIT"
+    assert len(lines) == 2 + len([r for r in rules if r["ip_version"] == "ipv4" and "jump" in r]) + 1
+    assert lines[-2] == ('-I INPUT -p tcp -m multiport --dports 80,443 -m comment '
+                         '--comment "hapair.loadbalancer: HAProxy frontends tcp/80,443" -j ACCEPT')
+    assert '-A HAPAIR-VRRP -p vrrp -m comment --comment "hapair.loadbalancer: VRRP from outside the group" -j DROP' in lines
+    assert all(" -s " in line for line in lines if line.startswith("-I HAPAIR-VRRP "))
+    assert "ff02::12" in ipv6["input"] and "224.0.0.18" not in ipv6["input"]
+
+
+def test_a_chain_that_exists_is_not_declared_again():
+    # iptables-restore --noflush empties a chain it declares: only a missing chain is declared.
+    rules = g.firewall_rules(model(LAB, [LAB_VI], unicast=True)["nodes"]["lab-lb1"], "HAPAIR-VRRP", [80])
+    (only,) = g.restore_input(g.missing_rules(rules, {"ipv4": LIVE}))
+    assert only["input"] == ('*filter\n-I HAPAIR-VRRP -s 192.168.213.12 -p vrrp -m comment '
+                             '--comment "hapair.loadbalancer: VRRP from 192.168.213.12" -j ACCEPT\nCOMMIT\n')
+    assert g.restore_input([]) == []
+
+
+@pytest.mark.parametrize("name, problem", [
+    ("HAPAIR-VRRP", None), ("vrrp_in.2", None), ("a" * 28, None),
+    ("a" * 29, "no iptables chain name"), ("", "no iptables chain name"), ("my chain", "no iptables chain name"),
+    ("-j", "no iptables chain name"), ('x"y', "no iptables chain name"), ("INPUT", "built-in"), ("drop", "built-in"),
+])
+def test_the_vrrp_chain_name_must_be_one_of_our_own(name, problem):
+    found = g.chain_problem(name)
+    assert (found is None) if problem is None else (problem in found), found
