@@ -40,14 +40,15 @@ test: collection
 	$(MAKE) --no-print-directory unit lint molecule
 
 unit:
-	pytest -q tests/unit
+	pytest -q -n 2 tests/unit
 
 lint:
 	ansible-lint
 	antsibull-changelog lint
 
+# Every scenario, two side by side (HAPAIR_MOLECULE_JOBS); `molecule test -s NAME` runs one.
 molecule:
-	molecule test --all
+	scripts/molecule-all.sh
 
 # Failover, reloads and converge times on the lab; writes docs/benchmarks.md (about 5 minutes).
 bench: collection

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "tests" / "unit"
 # Rendered files live under the repository (root-owned, not world-writable), because
 # keepalived's script security refuses scripts below a world-writable directory like /tmp.
-WORK = ROOT / ".cache" / "unit"
+WORK = ROOT / ".cache" / "unit" / os.environ.get("PYTEST_XDIST_WORKER", "main")
 # The checkout, importable and loadable as ansible_collections.hapair.loadbalancer, so the unit
 # tests exercise the working tree rather than an installed copy.
 COLLECTIONS = ROOT / ".cache" / "unit-collections"

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Every molecule scenario, `molecule test -s NAME` each, HAPAIR_MOLECULE_JOBS of them side by side
+# (default 2). Each scenario has its own containers, network and ephemeral directory, and most of
+# a scenario's time is waiting (apt, VRRP timers, systemd), so two run in the time of about one.
+# The longest start first, so the short ones fill in behind them. A scenario's whole output is
+# printed when it ends, in one piece; the run fails if any scenario failed, after all have run.
+#   scripts/molecule-all.sh              every scenario
+#   scripts/molecule-all.sh fast unicast only these
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs=${HAPAIR_MOLECULE_JOBS:-2}
+logs=$root/.cache/molecule-logs
+rm -rf "$logs" && mkdir -p "$logs"
+
+# The three that take longest (in CI: default about 14 min, ipv6 and roles about 6, the others 3).
+first=(default ipv6 roles)
+if (( $# )); then
+  scenarios=("$@")
+else
+  mapfile -t all < <(for f in molecule/*/molecule.yml; do basename "$(dirname "$f")"; done)
+  scenarios=()
+  for s in "${first[@]}"; do [[ " ${all[*]} " == *" $s "* ]] && scenarios+=("$s"); done
+  for s in "${all[@]}"; do [[ " ${first[*]} " == *" $s "* ]] || scenarios+=("$s"); done
+fi
+for s in "${scenarios[@]}"; do
+  [[ -f molecule/$s/molecule.yml ]] || { echo "molecule-all: no scenario $s" >&2; exit 2; }
+done
+
+one() {
+  local s=$1 start=$SECONDS rc=0
+  molecule test -s "$s" > "$logs/$s.log" 2>&1 || rc=$?
+  echo "$s $rc $((SECONDS - start))" >> "$logs/results"
+  # One scenario's output at a time.
+  flock "$logs/results" bash -c 'printf "\n==> scenario %s: %s in %s s\n" "$1" "$([[ $2 == 0 ]] && echo passed || echo FAILED)" "$3"; cat "$4"' \
+    _ "$s" "$rc" "$((SECONDS - start))" "$logs/$s.log"
+}
+export -f one
+export logs
+
+# On an interrupt, stop every scenario and remove what they started.
+cleanup() {
+  trap - INT TERM
+  kill -TERM -- "-$runner" 2> /dev/null || true
+  wait "$runner" 2> /dev/null || true
+  for s in "${scenarios[@]}"; do molecule destroy -s "$s" > /dev/null 2>&1 || true; done
+  exit 130
+}
+trap cleanup INT TERM
+
+echo "==> molecule: ${#scenarios[@]} scenarios, $jobs at a time: ${scenarios[*]}"
+start=$SECONDS
+# In a process group of its own, so that an interrupt stops every scenario's processes.
+printf '%s\n' "${scenarios[@]}" | setsid xargs -P "$jobs" -I{} bash -c 'one "$1"' _ {} &
+runner=$!
+wait "$runner" || true
+
+echo
+echo "==> molecule: $(wc -l < "$logs/results") scenarios in $((SECONDS - start)) s"
+failed=0
+while read -r s rc took; do
+  printf '    %-14s %-7s %5s s\n' "$s" "$([[ $rc == 0 ]] && echo passed || echo FAILED)" "$took"
+  [[ $rc == 0 ]] || failed=1
+done < "$logs/results"
+[[ $(wc -l < "$logs/results") == "${#scenarios[@]}" ]] || failed=1
+exit $failed
