@@ -20,7 +20,7 @@ description:
   - The same plugin file provides C(group_models) (the model of each named group),
     C(group_missing_facts) (the members whose network facts are
     missing), C(group_firewall_rules), C(group_missing_rules), C(group_stale_rules),
-    C(group_delete_argv), C(group_restore_input), C(group_chain_problem), C(group_bad_addresses), C(group_sysctls), C(group_adverts), C(group_advert_conflicts), C(group_password_changes), C(group_bind_sysctls), C(group_listeners) and C(group_frontend_ports).
+    C(group_delete_argv), C(group_restore_input), C(group_chain_problem), C(group_bad_addresses), C(group_sysctls), C(group_adverts), C(group_advert_conflicts), C(group_password_changes), C(group_bind_sysctls), C(group_listeners), C(group_frontend_ports), C(group_holders) (who holds a VIP, from vip_status reports) and C(group_status_lines) (status.yml's table).
 author:
   - hapair.loadbalancer maintainers
 positional: hostvars, settings, me
@@ -145,6 +145,14 @@ def group_chain_problem(name):
     return group.chain_problem(name)
 
 
+def group_holders(address, reports):
+    return group.holders(address, reports)
+
+
+def group_status_lines(model, reports, nodes):
+    return group.status_lines(model, reports, nodes)
+
+
 def group_delete_argv(stale):
     return group.delete_argv(stale[0], stale[1])
 
@@ -234,6 +242,8 @@ class FilterModule:
             "group_missing_rules": group_missing_rules,
             "group_stale_rules": group_stale_rules,
             "group_delete_argv": group_delete_argv,
+            "group_holders": group_holders,
+            "group_status_lines": group_status_lines,
             "group_restore_input": group_restore_input,
             "group_chain_problem": group_chain_problem,
             "group_sysctls": group_sysctls,

@@ -11,7 +11,8 @@ instances, VIPs, transports, peers, firewall sources or sysctls.
 - build: the model of the whole group from every member's inputs and network facts;
 - firewall_rules / stale_rules: the iptables rules a node needs, and those it no longer needs;
 - sysctls: the kernel parameters a node needs for HAProxy to bind VIPs it does not hold;
-- listeners: the HAProxy binds on the group's VIPs (what a rollout waits for).
+- listeners: the HAProxy binds on the group's VIPs (what a rollout waits for);
+- holders / status_lines: who holds a VIP, and the group's table, from nodes' vip_status reports.
 """
 
 from __future__ import annotations
@@ -602,3 +603,54 @@ def frontend_ports(frontends):
         if bind.get("port") is not None and bind.get("port") not in ports:
             ports.append(bind.get("port"))
     return ports
+
+
+def holders(address, reports):
+    """The members that hold address now, in the order of reports ({member: [vip_status result,
+    ...]}): a member holds it when any of its results lists it under holds. The one rule behind
+    the group verdict (verify.yml) and the table (status.yml)."""
+    return [member for member, results in (reports or {}).items()
+            if any(address in ((r or {}).get("holds") or []) for r in results or [])]
+
+
+def status_lines(model, reports, nodes, width=22):
+    """status.yml's table: a row per VIP of the model (then any other VIP a node reports, such as
+    one left in an old keepalived.conf), with its instance, its holder(s) or NOBODY, and a cell per
+    node: state, base/effective priority, 'holds', and FAULT when the kernel and keepalived
+    disagree. A node without a report shows why (its error, or unreachable)."""
+    def report_of(node, address):
+        for result in (reports or {}).get(node) or []:
+            for vip in (result or {}).get("vips") or []:
+                if vip.get("address") == address:
+                    return vip
+        return None
+
+    rows = [(v["address"], v.get("instance")) for v in (model or {}).get("vips") or []]
+    known = {address for address, _ in rows}
+    for node in nodes:
+        for result in (reports or {}).get(node) or []:
+            for vip in (result or {}).get("vips") or []:
+                if vip.get("address") not in known:
+                    known.add(vip.get("address"))
+                    rows.append((vip.get("address"), vip.get("instance")))
+
+    def row(cells):
+        return " ".join(str(c).ljust(width) for c in cells).rstrip()
+
+    lines = [row(["VIP", "INSTANCE", "HOLDER"] + list(nodes))]
+    for address, instance in rows:
+        cells = []
+        for node in nodes:
+            vip = report_of(node, address)
+            if vip is None:
+                results = [r for r in (reports or {}).get(node) or [] if r]
+                errors = [r.get("msg") for r in results if r and r.get("vips") is None and r.get("msg")]
+                cells.append(str(errors[0])[:width] if errors else ("not configured" if results else "unreachable"))
+                continue
+            instance = instance or vip.get("instance")
+            priority = "/".join("-" if vip.get(k) is None else str(vip.get(k)) for k in ("base_priority", "effective_priority"))
+            cells.append(" ".join([str(vip.get("state")), priority] + (["holds"] if vip.get("held") else [])
+                                  + ([] if vip.get("agree", True) else ["FAULT"])))
+        holding = holders(address, {n: (reports or {}).get(n) for n in nodes})
+        lines.append(row([address, instance or "-", ",".join(holding) or "NOBODY"] + cells))
+    return lines

@@ -3,7 +3,7 @@
 import os
 
 import pytest
-from conftest import LB_NODES, crash_bound, kill, served, start, vip_status, wait_until
+from conftest import LB_NODES, crash_bound, kill, run_playbook, served, start, vip_status, wait_until
 
 pytestmark = pytest.mark.scenarios("active_active",)
 
@@ -31,3 +31,14 @@ def test_one_node_carries_both_vips_and_each_returns_home(lbs):
         start(LB1)
     home, _ = wait_until(lambda: served(lbs, VIP_A, LB1) and served(lbs, VIP_B, LB2), timeout=60)
     assert home, "the VIPs did not return home"
+
+
+def test_the_status_table_names_each_vips_holder(lbs):
+    assert wait_until(lambda: served(lbs, VIP_A, LB1) and served(lbs, VIP_B, LB2), timeout=30)[0]
+    rc, out = run_playbook("hapair.loadbalancer.status")
+    assert rc == 0, out[-3000:]
+    rows = {line.split()[0].strip('"'): line.split() for line in out.splitlines()
+            if line.strip().strip('"').startswith((VIP_A, VIP_B))}
+    # VIP, instance, holder, then each node's state, base/effective priority and "holds".
+    assert rows[VIP_A][1:4] == ["VI_A", LB1, "MASTER"] and "holds" in rows[VIP_A], rows
+    assert rows[VIP_B][1:3] == ["VI_B", LB2] and rows[VIP_B][3] == "BACKUP", rows

@@ -371,3 +371,35 @@ def test_a_chain_that_exists_is_not_declared_again():
 def test_the_vrrp_chain_name_must_be_one_of_our_own(name, problem):
     found = g.chain_problem(name)
     assert (found is None) if problem is None else (problem in found), found
+
+
+def _report(held, state, vips=("192.168.213.100",), agree=True):
+    return {"holds": list(vips) if held else [],
+            "vips": [{"address": v, "instance": "VI_1", "held": held, "state": state, "base_priority": 250,
+                      "effective_priority": 250, "agree": agree} for v in vips]}
+
+
+def test_holders_are_the_members_whose_reports_list_the_vip():
+    reports = {"lab-lb1": [_report(True, "MASTER")], "lab-lb2": [_report(False, "BACKUP"), _report(True, "MASTER")]}
+    # Any of a member's reads counts (verify.yml reads twice: backup VIPs, then master VIPs).
+    assert g.holders("192.168.213.100", reports) == ["lab-lb1", "lab-lb2"]
+    assert g.holders("192.168.213.101", reports) == []
+    assert g.holders("192.168.213.100", {"lab-lb1": [None], "lab-lb2": [{"msg": "unreachable"}]}) == []
+
+
+def test_the_status_table_has_a_row_per_vip_of_the_model_and_says_nobody():
+    built = model(LAB, [LAB_VI, {"name": "VI_2", "virtual_router_id": 52, "vips": ["192.168.213.101/24"]}])
+    reports = {"lab-lb1": [_report(True, "MASTER")],
+               "lab-lb2": [{"failed": True, "msg": "keepalived.conf is unreadable here"}]}
+    lines = g.status_lines(built, reports, LAB)
+    assert lines[0].split() == ["VIP", "INSTANCE", "HOLDER", "lab-lb1", "lab-lb2"]
+    first, second = lines[1].split(), lines[2].split()
+    assert first[:6] == ["192.168.213.100", "VI_1", "lab-lb1", "MASTER", "250/250", "holds"]
+    assert " ".join(first[6:]) == "keepalived.conf is unr"  # an error, cut to the column
+    # A VIP of the model that no node reports: a row all the same, held by NOBODY.
+    assert second[:3] == ["192.168.213.101", "VI_2", "NOBODY"] and second[3:5] == ["not", "configured"]
+    # A VIP a node reports that the model does not have (an old keepalived.conf) gets a row too;
+    # a disagreement between kernel and keepalived is a FAULT; a node with no read is unreachable.
+    stale = {"lab-lb1": [_report(True, "BACKUP", vips=("192.168.213.100", "192.168.213.99"), agree=False)]}
+    lines = g.status_lines(built, stale, LAB)
+    assert lines[-1].split() == ["192.168.213.99", "VI_1", "lab-lb1", "BACKUP", "250/250", "holds", "FAULT", "unreachable"]
