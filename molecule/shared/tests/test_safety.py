@@ -68,13 +68,16 @@ def test_drift_is_repaired_by_the_next_run(lbs):
     backup.check_output("systemctl disable keepalived")
     rc, out = run_site()
     assert rc == 0, out[-3000:]
+    # Something was pending on a node: the rollout went one node at a time (a play banner per batch).
+    assert out.count("PLAY [Roll out the configuration") == 2, out[-3000:]
     assert backup.check_output("sha256sum /etc/haproxy/haproxy.cfg") == good
     assert backup.sysctl("net.ipv4.ip_nonlocal_bind") == 1
     assert frontend_rule in backup.check_output("iptables -S INPUT")
     assert backup.service("keepalived").is_enabled
-    # And the run after it has nothing left to do.
+    # And the run after it has nothing left to do: nothing pending anywhere, so one batch.
     rc, out = run_site()
     assert rc == 0 and all("changed=0" in line for line in recap(out)), recap(out)
+    assert out.count("PLAY [Roll out the configuration") == 1, out[-3000:]
 
 
 def test_check_mode_with_diff_on_the_converged_pair_changes_nothing(lbs):
