@@ -11,7 +11,9 @@ short_description: The broken rules of one node's keepalived instances
 version_added: 0.1.0
 description:
   - Used by the keepalived role's checks, with C(keepalived_group_problems) (the rules across
-    the group) and C(haproxy_problems) (frontends, backends and servers). Each returns the broken
+    the group), C(haproxy_problems) (frontends, backends and servers) and C(setting_problems)
+    (settings that land in a file as one word, by the rule module_utils/validation.py SCALARS
+    gives each; secrets are named, never shown). Each returns the broken
     rules of the input as messages that name the variable, the bad value and the fix; an empty
     list means the input is good. The instances judged are the group model's
     (C(hapair.loadbalancer.group_model)), every default applied.
@@ -55,11 +57,16 @@ def keepalived_group_problems(model, check_weight, weak_weight_ok=False):
     nodes = (model or {}).get("nodes") or {}
     views = {member: (nodes.get(member) or {}).get("instances") or [] for member in (model or {}).get("members") or []}
     problems, warnings = validation.group_problems(views, check_weight, weak_weight_ok)
-    return {"problems": problems, "warnings": warnings}
+    return {"problems": problems + validation.address_problems(model), "warnings": warnings}
 
 
-def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats_port=None):
-    return validation.haproxy_problems(frontends, backends, vips, local_addresses, stats_port)
+def setting_problems(values):
+    """The settings (a mapping of variable to value) that break their file's grammar."""
+    return validation.scalar_problems(values)
+
+
+def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats_port=None, stats_address=None):
+    return validation.haproxy_problems(frontends, backends, vips, local_addresses, stats_port, stats_address)
 
 
 class FilterModule:
@@ -70,4 +77,5 @@ class FilterModule:
             "keepalived_problems": keepalived_problems,
             "keepalived_group_problems": keepalived_group_problems,
             "haproxy_problems": haproxy_problems,
+            "setting_problems": setting_problems,
         }

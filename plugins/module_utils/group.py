@@ -75,11 +75,24 @@ def fingerprint(secret, key):
     return hmac.new(key, str(secret).encode(), hashlib.sha256).hexdigest()[:16] if secret else ""
 
 
+# What keepalived.conf's tokenizer reads as one word: printable ASCII without whitespace, and
+# without what starts a comment (# !), quotes, escapes or a block ({ }).
+PASS_CHARACTERS = re.compile(r"[!-~]+")
+PASS_SPECIAL = set('#!"\\{}\'')
+
+
+def pass_is_one_word(auth_pass):
+    text = str(auth_pass)
+    return bool(PASS_CHARACTERS.fullmatch(text)) and not PASS_SPECIAL.intersection(text)
+
+
 def _secretless(auth_pass, key):
-    """A password as the model keeps it: its fingerprint, and its length only when keepalived
-    would refuse or cut it (1 to 8 characters are fine)."""
+    """A password as the model keeps it: its fingerprint, its length only when keepalived would
+    refuse or cut it (1 to 8 characters are fine), and whether it would break keepalived.conf's
+    grammar (no character of it is kept)."""
     length = len(str(auth_pass)) if auth_pass else 0
-    return {"auth_pass_length": None if 1 <= length <= 8 else length, "auth_fingerprint": fingerprint(auth_pass, key)}
+    return {"auth_pass_length": None if 1 <= length <= 8 else length, "auth_fingerprint": fingerprint(auth_pass, key),
+            "auth_pass_unsafe": bool(auth_pass) and not pass_is_one_word(auth_pass)}
 
 
 # Settings that are whole numbers, and lists: what `-e name=value` gives as a string means the
@@ -238,6 +251,7 @@ def _resolve(index, instance, settings, members, me, facts_of, interface_of, gro
         "version": 3 if ipv6 else settings.get("vrrp_version"),
         "auth_type": auth_type,
         "auth_pass_length": secret.get("auth_pass_length") if auth_type == "PASS" else None,
+        "auth_pass_unsafe": bool(secret.get("auth_pass_unsafe")) if auth_type == "PASS" else False,
         "auth_fingerprint": secret.get("auth_fingerprint", "") if auth_type == "PASS" else "",
         # Where keepalived.conf takes the password from: the instance's auth_pass, or keepalived_auth_pass.
         "auth_pass_from": "instance" if own_secret else "keepalived_auth_pass",
@@ -359,7 +373,19 @@ def build(members, inputs, facts):
                 seen.add(vip["address"])
                 vips.append({k: vip[k] for k in ("address", "cidr", "family", "instance", "master")})
     return {"members": members, "missing_facts": missing, "nodes": nodes, "vips": vips,
-            "member_addresses": sorted(member_addresses)}
+            "member_addresses": sorted(member_addresses),
+            "own_addresses": {m: _primary_addresses(facts_of[m]) for m in members}}
+
+
+def _primary_addresses(facts):
+    """[address, interface] of each interface's primary IPv4 address: the host's own, never one
+    keepalived added (a VIP joins an interface that has an address in its subnet as a secondary)."""
+    out = []
+    for name in facts.get("interfaces") or []:
+        address = (interface_facts(facts, name).get("ipv4") or {}).get("address")
+        if address and not address.startswith("127."):
+            out.append([canonical_address(address), name])
+    return out
 
 
 def _node_vips(instances):

@@ -12,18 +12,59 @@ The instances they judge are the group model's (module_utils/group.py), every de
 - keepalived_problems: one node's rules (ranges, VIPs inside the interface's subnet, ...).
 - group_problems: the rules across the group (same VRID, VIPs, timers and password on every
   node, distinct priorities, one MASTER, a check weight that can move the VIP, ...).
-- haproxy_problems: frontends, backends and servers.
+- address_problems: the VIPs as addresses: usable host addresses of their subnet, no member's
+  own address, each in one instance.
+- haproxy_problems: frontends, backends and servers, and every listener used once.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from decimal import Decimal, InvalidOperation
 
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import interface_facts, is_int
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import address_only
 
 WILDCARDS = {"*", "0.0.0.0", "::", ""}
+
+# What reaches keepalived.conf and haproxy.cfg from the inventory, by what the file's tokenizer
+# takes at that place. A name: HAProxy's own rule for proxy and server names, which keepalived
+# also reads as one word. A token: one word of either file (no whitespace, comment, quote or
+# escape). A line: one free-form line (no line break).
+NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+TOKEN = re.compile(r"[^\s#\"'\\{}]+")
+USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+PATH = re.compile(r"/[A-Za-z0-9_.+/-]*")
+RULES = {NAME: "1 to 64 letters, digits or _ . : -",
+         TOKEN: "one word: no spaces, line breaks, #, quotes, backslashes or braces",
+         USER: "a Linux user name: a lower-case letter or _, then up to 31 lower-case letters, digits, _ or -",
+         PATH: "an absolute path of letters, digits and _ . + - /"}
+LINE_BREAKS = re.compile(r"[\r\n\x00]")
+# Settings that land in haproxy.cfg, keepalived.conf or the helper script as one word; secrets
+# are named in a refusal, never shown.
+SCALARS = {
+    "haproxy_mode": TOKEN, "haproxy_balance": TOKEN, "haproxy_maxconn": TOKEN, "haproxy_check_inter": TOKEN,
+    "haproxy_check_fall": TOKEN, "haproxy_check_rise": TOKEN, "haproxy_timeout_connect": TOKEN,
+    "haproxy_timeout_client": TOKEN, "haproxy_timeout_server": TOKEN, "haproxy_timeout_http_request": TOKEN,
+    "haproxy_stats_address": TOKEN, "haproxy_stats_uri": TOKEN, "haproxy_stats_user": NAME,
+    "haproxy_stats_password": TOKEN,
+    "keepalived_router_id": TOKEN, "keepalived_interface": TOKEN, "keepalived_check_address": TOKEN,
+    "keepalived_script_user": USER, "keepalived_state_dir": PATH,
+}
+SECRETS = {"haproxy_stats_password", "keepalived_auth_pass"}
+
+
+def _grammar(where, value, rule, secret=False):
+    """A problem when value breaks rule (NAME, TOKEN, USER, PATH, or None for one line)."""
+    text = str(value)
+    shown = "set to a value that breaks the file (not shown)" if secret else f"{text!r}"
+    if rule is None:
+        return [] if not LINE_BREAKS.search(text) else [
+            f"{where} is {shown}: one entry is one line of the file; split it into several entries, without line breaks"]
+    if rule.fullmatch(text):
+        return []
+    return [f"{where} is {shown}: use {RULES[rule]}"]
 
 
 def _label(index, instance):
@@ -98,6 +139,8 @@ def keepalived_problems(resolved, facts=None, raw=None):
         name = inst["name"]
         if not name:
             problems.append(f"{where}: name is missing: give every instance a name, for example VI_1")
+        elif not NAME.fullmatch(str(name)):
+            problems.append(f"{where}: the name {str(name)!r} breaks keepalived.conf: use {RULES[NAME]}, for example VI_1")
         elif name in seen_names:
             problems.append(f"{where}: the name {name} is used twice (also {seen_names[name]}): give every instance its own name")
         else:
@@ -181,6 +224,10 @@ def keepalived_problems(resolved, facts=None, raw=None):
                             "first VIP and drops the others; give each family an instance of its own")
 
         if inst["auth_type"] == "PASS":
+            if inst.get("auth_pass_unsafe"):
+                problems.append(f"{where}: auth_pass holds a space, a line break or one of # ! \" ' \\ {{ }}, which keepalived.conf "
+                                "reads as the end of the word, a comment or a block: use other printable characters "
+                                "(keepalived_auth_pass or the instance's auth_pass; the value is not shown)")
             length = inst["auth_pass_length"]
             if length is not None:
                 problems.append(f"{where}: auth_pass has {length} characters: use 1 to 8 (keepalived would silently "
@@ -257,6 +304,56 @@ def group_problems(views, check_weight, weak_weight_ok=False):
     return problems, warnings
 
 
+def _unusable(cidr):
+    """Why a VIP (address/prefix) is no usable host address of its subnet, or None."""
+    try:
+        interface = ipaddress.ip_interface(cidr)
+    except ValueError:
+        return None  # keepalived_problems names a malformed VIP
+    address, network = interface.ip, interface.network
+    for kind in ("unspecified", "loopback", "multicast", "link_local", "reserved"):
+        if getattr(address, "is_" + kind):
+            return f"is a {kind.replace('_', '-')} address, which no host can serve"
+    if address.version == 4 and network.prefixlen <= 30:
+        if address == network.network_address:
+            return f"is the network address of {network}"
+        if address == network.broadcast_address:
+            return f"is the broadcast address of {network}"
+    if address.version == 6 and network.prefixlen <= 126 and address == network.network_address:
+        return f"is the subnet-router anycast address of {network}, which every router on it answers"
+    return None
+
+
+def address_problems(model):
+    """The group's VIPs as addresses: each a usable host address of its subnet, none a member's own
+    (primary IPv4) address, none carried by two instances of a node."""
+    problems = []
+    own = {}
+    for member, pairs in ((model or {}).get("own_addresses") or {}).items():
+        for address, interface in pairs:
+            own.setdefault(address, (member, interface))
+    for vip in (model or {}).get("vips") or []:
+        why = _unusable(vip.get("cidr") or "")
+        if why:
+            problems.append(f"instance {vip.get('instance')}: VIP {vip.get('cidr')} {why}: use a host address of "
+                            "the subnet that no host has yet")
+        if vip.get("address") in own:
+            member, interface = own[vip["address"]]
+            problems.append(f"instance {vip.get('instance')}: VIP {vip['address']} is {member}'s own address on "
+                            f"{interface}: the node holding the VIP would take it from {member} (and lose it with "
+                            "keepalived); use an address of the subnet that no host has yet")
+    for member, node in ((model or {}).get("nodes") or {}).items():
+        carriers = {}
+        for inst in node.get("instances") or []:
+            for cidr in inst.get("vip_cidrs") or []:
+                carriers.setdefault(address_only(cidr), []).append(inst.get("name"))
+        for address, names in carriers.items():
+            if len(names) > 1:
+                problems.append(f"VIP {address} is in the vips of {' and '.join(map(str, names))} on {member}: each "
+                                "VIP belongs to one instance, or two elections fight over it; remove it from all but one")
+    return sorted(set(problems), key=problems.index)
+
+
 def _port_problem(where, port):
     if not is_int(port) or not 1 <= port <= 65535:
         return f"{where}: port is {port!r}: use a whole number from 1 to 65535"
@@ -264,11 +361,14 @@ def _port_problem(where, port):
 
 
 def _named(problems, seen, where, item, what, scope=""):
-    """Record a missing or repeated name; return the item's label, or None to skip the item."""
+    """Record a missing, malformed or repeated name; return the item's label, or None to skip the item."""
     if not isinstance(item, dict) or not item.get("name"):
         problems.append(f"{where}: name is missing: give every {what} a name")
         return None
     name = item["name"]
+    if not NAME.fullmatch(str(name)):
+        problems.append(f"{where}: the {what} name {str(name)!r} breaks haproxy.cfg: use {RULES[NAME]}")
+        return None
     label = f"{where} ({name})"
     if name in seen:
         problems.append(f"{label}: the {what} name {name} is used twice{scope} (also {seen[name]}): "
@@ -277,7 +377,56 @@ def _named(problems, seen, where, item, what, scope=""):
     return label
 
 
-def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats_port=None):
+def _fields(where, item, rules):
+    """The grammar of an item's fields that are set: {field: NAME, TOKEN or None (a line)}; and
+    of each line of its options list."""
+    problems = []
+    for field, rule in rules.items():
+        if item.get(field) not in (None, "") and not (field == "options" and isinstance(item[field], list)):
+            problems += _grammar(f"{where}.{field}", item[field], rule)
+    if isinstance(item.get("options"), list):
+        for index, line in enumerate(item["options"]):
+            problems += _grammar(f"{where}.options[{index}]", line, None)
+    return problems
+
+
+def scalar_problems(values):
+    """The settings of SCALARS among values ({variable: value}) that break their file's grammar."""
+    problems = []
+    for name, value in (values or {}).items():
+        if name in SCALARS and value not in (None, "") and not isinstance(value, bool):
+            problems += _grammar(name, value, SCALARS[name], secret=name in SECRETS)
+    return problems
+
+
+def _listener_problems(frontends, stats_address, stats_port):
+    """Every (address, port) HAProxy listens on used once; a wildcard bind takes the port on
+    every address, so it conflicts with any other bind on that port. stats_address: None when
+    the stats page is off."""
+    problems, seen = [], {}
+    listeners = []
+    for index, frontend in enumerate(frontends):
+        if not isinstance(frontend, dict):
+            continue
+        for bind_index, bind in enumerate(frontend.get("binds") or []):
+            if isinstance(bind, dict) and is_int(bind.get("port")):
+                listeners.append((f"haproxy_frontends[{index}] ({frontend.get('name')}).binds[{bind_index}]",
+                                  address_only(str(bind.get("address", ""))), int(bind["port"])))
+    if stats_address is not None and is_int(stats_port):
+        listeners.append(("haproxy_stats_address/haproxy_stats_port", address_only(str(stats_address or "")), int(stats_port)))
+    for where, address, port in listeners:
+        key = ("*" if address in WILDCARDS else address, port)
+        clash = seen.get(key) or next((w for (a, p), w in seen.items() if p == port and "*" in (a, key[0])), None)
+        if clash:
+            shown = "*" if key[0] == "*" else address
+            problems.append(f"{where}: {shown}:{port} is also where {clash} listens: HAProxy would take the port "
+                            "twice (or split connections between them); give each listener its own address and port")
+        else:
+            seen[key] = where
+    return problems
+
+
+def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats_port=None, stats_address=None):
     """Frontends, backends and servers. vips: every VIP the keepalived instances carry (None
     when keepalived is not managed here); local_addresses: this host's own addresses."""
     problems = []
@@ -313,12 +462,20 @@ def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats
                                 "add it to an instance's vips, or bind a VIP")
         if not frontend.get("default_backend"):
             problems.append(f"{where}: default_backend is missing: name the backend that serves it")
+        problems += _fields(where, frontend, {"mode": TOKEN, "default_backend": TOKEN})
+        for bind_index, bind in enumerate(binds):
+            if isinstance(bind, dict):
+                problems += _fields(f"{where}.binds[{bind_index}]", bind, {"address": TOKEN, "options": None})
 
     backend_names = {}
     for index, backend in enumerate(backends):
         where = _named(problems, backend_names, f"haproxy_backends[{index}]", backend, "backend")
         if where is None:
             continue
+        problems += _fields(where, backend, {"mode": TOKEN, "balance": None, "cookie": TOKEN})
+        if isinstance(backend.get("health_check"), dict):
+            problems += _fields(f"{where}.health_check", backend["health_check"],
+                                {"method": TOKEN, "path": TOKEN, "expect_status": TOKEN})
         servers = backend.get("servers") or []
         if not servers:
             problems.append(f"{where}: servers is empty: a backend without servers answers every request with 503; "
@@ -334,7 +491,9 @@ def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats
                 problems.append(problem)
             if not server.get("address"):
                 problems.append(f"{spot}: address is missing")
+            problems += _fields(spot, server, {"address": TOKEN, "options": None})
 
+    problems += _listener_problems(frontends, stats_address, stats_port)
     for frontend in frontends:
         if isinstance(frontend, dict) and frontend.get("default_backend") and frontend["default_backend"] not in backend_names:
             problems.append(f"frontend {frontend.get('name')}: default_backend is {frontend['default_backend']}, but "

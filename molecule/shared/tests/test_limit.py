@@ -50,3 +50,18 @@ def test_a_password_change_is_refused_for_one_node_and_never_shown(lbs):
     assert f"instance VI_1 changes its password, and {MASTER}, outside the run, still uses the old one" in out, out[-3000:]
     assert "n3wP4ss" not in out and "lab-vrrp" not in out
     assert fingerprint(lbs) == before
+
+
+def test_a_group_of_one_node_is_refused_unless_intended(lbs, tmp_path):
+    """A group of one (here the MASTER alone, from an inventory of the user's) has nothing to take
+    its VIPs over: refused, naming the way out, before any host changes."""
+    solo = tmp_path / "solo.yml"
+    solo.write_text(json.dumps({"solo": {"hosts": {MASTER: None}}}))
+    before = fingerprint(lbs)
+    rc, out = run_site("-i", str(solo), "-e", "hapair_lb_group=solo")
+    assert rc != 0, out[-2000:]
+    assert f"Group 'solo' has one member, {MASTER}: nothing takes its VIPs over when it fails" in out, out[-3000:]
+    assert "set lb_group_single_node: true if a single node is intended" in out
+    assert "PLAY [Prepare every node]" not in out
+    assert all("changed=0" in line for line in recap(out)), recap(out)
+    assert fingerprint(lbs) == before

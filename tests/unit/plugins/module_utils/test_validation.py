@@ -230,3 +230,94 @@ def test_two_spellings_of_one_vip_are_the_same_vips_across_the_group():
     apart = views(lb1=({"vips": ["2001:db8::100/64"]}, {"auth_type": "none"}),
                   lb2=({"vips": ["2001:db8::101/64"]}, {"auth_type": "none"}))
     assert any("the VIPs differ between the nodes (lb1: 2001:db8::100/64; lb2: 2001:db8::101/64)" in p for p in group(apart)[0])
+
+
+def test_every_listener_is_used_once():
+    other = {**frontend(), "name": "http_alt"}
+    assert hp([frontend(), {**other, "binds": [{"address": "192.0.2.100", "port": 8080}]}], [backend()]) == []
+    found = hp([frontend(), other], [backend()])
+    assert any("haproxy_frontends[1] (http_alt).binds[0]: 192.0.2.100:80 is also where haproxy_frontends[0] (http_in).binds[0] listens"
+               in p for p in found), found
+    # A wildcard takes the port on every address; the same address spelt twice is one listener.
+    found = hp([frontend(), {**other, "binds": [{"address": "*", "port": 80}]}], [backend()])
+    assert any("*:80 is also where haproxy_frontends[0] (http_in)" in p for p in found), found
+    found = v.haproxy_problems([frontend(binds=[{"address": "127.0.0.1", "port": 8404}])], [backend()], None, [], 8404, "127.0.0.1")
+    assert any("haproxy_stats_address/haproxy_stats_port: 127.0.0.1:8404 is also where" in p for p in found), found
+    # The stats page off: its port is free.
+    assert v.haproxy_problems([frontend(binds=[{"address": "127.0.0.1", "port": 8404}])], [backend()], None, [], 8404, None) == []
+
+
+def address_model(*instances, facts=None):
+    facts = facts or {n: {"interfaces": ["lo", "eth0"], "default_ipv4": {"interface": "eth0", "address": f"192.0.2.{11 + i}"},
+                          "lo": {"ipv4": {"address": "127.0.0.1", "netmask": "255.0.0.0"}},
+                          "eth0": {"ipv4": {"address": f"192.0.2.{11 + i}", "netmask": "255.255.255.0"}}}
+                      for i, n in enumerate(NODES)}
+    key = g.new_key()
+    settings = {**SETTINGS, "instances": list(instances)}
+    return g.build(NODES, {n: g.member_inputs(settings, key) for n in NODES}, facts)
+
+
+@pytest.mark.parametrize("vips, expected", [
+    (["192.0.2.0/24"], "VIP 192.0.2.0/24 is the network address of 192.0.2.0/24"),
+    (["192.0.2.255/24"], "VIP 192.0.2.255/24 is the broadcast address of 192.0.2.0/24"),
+    (["192.0.2.12/24"], "VIP 192.0.2.12 is lb2's own address on eth0"),
+    (["127.0.0.5/8"], "VIP 127.0.0.5/8 is a loopback address"),
+    (["224.0.0.18/24"], "is a multicast address"),
+    (["2001:db8::/64"], "is the subnet-router anycast address of 2001:db8::/64"),
+    (["fe80::100/64"], "is a link-local address"),
+])
+def test_a_vip_is_a_usable_address_no_host_has(vips, expected):
+    found = v.address_problems(address_model(instance(vips=vips)))
+    assert any(expected in p for p in found), found
+
+
+def test_good_vips_and_small_subnets_are_fine():
+    assert v.address_problems(address_model(instance(vips=["192.0.2.100/24", "198.51.100.1/31", "198.51.100.9/32"]))) == []
+    assert v.address_problems(address_model(instance(vips=["2001:db8::100/64"]))) == []
+
+
+def test_a_vip_belongs_to_one_instance():
+    found = v.address_problems(address_model(instance(), instance(name="VI_2", virtual_router_id=52, vips=["192.0.2.100/24"])))
+    assert any("VIP 192.0.2.100 is in the vips of VI_1 and VI_2 on lb1" in p for p in found), found
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("VI 1", "the name 'VI 1' breaks keepalived.conf: use 1 to 64 letters"),
+    ("VI_1}\nvrrp_script x {", "breaks keepalived.conf"),
+])
+def test_an_instance_name_is_one_word(name, expected):
+    found = problems([instance(name=name)])
+    assert any(expected in p for p in found), found
+
+
+@pytest.mark.parametrize("password", ["ab cd", "ab#cd", "ab!cd", 'ab"cd', "ab\ncd", "ab{", "ab\\c"])
+def test_a_password_that_breaks_keepalived_conf_is_refused_and_not_shown(password):
+    found = problems([instance()], auth_pass=password)
+    assert any("auth_pass holds a space, a line break or one of" in p for p in found), found
+    assert not any(password in p for p in found), found
+    assert problems([instance()], auth_pass="s3-cr.t:") == []
+
+
+def test_haproxy_names_and_fields_are_one_word_and_options_one_line():
+    found = hp([frontend(name="http in")], [backend()])
+    assert any("the frontend name 'http in' breaks haproxy.cfg" in p for p in found), found
+    found = hp([frontend()], [backend(servers=[{"name": "a", "address": "192.0.2.21\n    server evil 6.6.6.6:80", "port": 80}])])
+    assert any("servers[0] (a).address is" in p and "use one word" in p for p in found), found
+    found = hp([frontend()], [backend(options=["option httpchk", "timeout check 2s\nbackend injected"])])
+    assert any("haproxy_backends[0] (web).options[1] is" in p and "one entry is one line" in p for p in found), found
+    found = hp([frontend()], [backend(health_check={"path": "/health check"})])
+    assert any("health_check.path is '/health check'" in p for p in found), found
+    assert hp([frontend()], [backend(options=["option httpchk", "http-request set-header X-A b"])]) == []
+
+
+def test_settings_that_land_as_one_word():
+    found = v.scalar_problems({"haproxy_timeout_client": "30s\n    timeout server 1s", "haproxy_stats_password": "a b",
+                               "keepalived_state_dir": "/var/lib/x; rm -rf /", "keepalived_script_user": "Root",
+                               "haproxy_timeout_server": "30s", "keepalived_auth_pass": "not judged here", "other": "a b"})
+    assert len(found) == 4, found
+    assert any(p.startswith("haproxy_timeout_client is '30s\\n") and "use one word" in p for p in found), found
+    assert any(p.startswith("haproxy_stats_password is set to a value that breaks the file (not shown)") for p in found), found
+    assert not any("a b" in p for p in found), found
+    assert any(p.startswith("keepalived_state_dir is") and "an absolute path" in p for p in found), found
+    assert any(p.startswith("keepalived_script_user is 'Root'") for p in found), found
+    assert v.scalar_problems({"haproxy_maxconn": 4096, "haproxy_stats_enabled": True}) == []
