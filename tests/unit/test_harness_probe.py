@@ -1,4 +1,8 @@
-"""The harness's probe arithmetic on made-up results: the outage, the recovery test."""
+"""The harness's probe: its arithmetic on made-up results (the outage, the recovery test), and
+its failures counted by kind."""
+
+import socket
+import time
 
 from hapair_harness import PROBE_INTERVAL, Probe
 
@@ -34,3 +38,16 @@ def test_recovery_needs_successes_for_longer_than_a_probe_may_take():
     assert probe_with("...xxx" + "." * settle).recovered_after_failure()
     assert not probe_with("...xxx" + "." * settle + "x").recovered_after_failure()
     assert not probe_with("." * 100).recovered_after_failure()
+
+
+def test_failures_are_counted_by_their_kind():
+    """A port nobody listens on (on loopback) refuses every probe: counted as such, so a failed
+    test says whether requests were refused, answered with an error or timed out."""
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    with Probe(target=("127.0.0.1", port)) as probe:
+        time.sleep(0.1)
+    summary = probe.summary()
+    assert summary["sent"] >= 1 and summary["failed"] == summary["sent"]
+    assert summary["errors"] == {"ConnectionRefusedError": summary["sent"]}

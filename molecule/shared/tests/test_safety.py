@@ -21,7 +21,7 @@ def test_a_rejected_haproxy_config_changes_nothing_and_drops_no_request(lbs):
     # HAProxy's own words reach the operator.
     assert "'server' expects <name> and <addr>" in out, out[-3000:]
     result = probe.summary()
-    assert result["sent"] > 100 and result["failed"] == 0, result
+    assert result["sent"] > 100 and result["failed"] == 0, f"{result}"
     assert {n: h.check_output("sha256sum /etc/haproxy/haproxy.cfg") for n, h in lbs.items()} == before
     # The rollout stopped at the first node (a BACKUP); the MASTER was never touched.
     rollout = out[out.index("PLAY [Roll out"):]

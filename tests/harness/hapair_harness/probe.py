@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 PROBE_INTERVAL = 0.010
@@ -12,19 +13,26 @@ PROBE_TIMEOUT = 0.5
 PROBE_MAX_SECONDS = 90  # hard bound of any one probe run
 
 
-def http_get(target, path="/", timeout=2.0):
-    """One request on a new TCP connection to target (address, port): (status, body, headers),
-    or None when it fails. An IPv6 address is given bare."""
+def request(target, path="/", timeout=2.0):
+    """One request on a new TCP connection to target (address, port): (status, body, headers).
+    Raises OSError (a timeout, a refused or reset connection) or HTTPException. An IPv6 address
+    is given bare."""
     address, port = target
     conn = http.client.HTTPConnection(address, port, timeout=timeout)
     try:
         conn.request("GET", path, headers={"Connection": "close", "Host": "hapair-test"})
         response = conn.getresponse()
         return response.status, response.read().decode(errors="replace"), response.headers
-    except (OSError, http.client.HTTPException):
-        return None
     finally:
         conn.close()
+
+
+def http_get(target, path="/", timeout=2.0):
+    """One request on a new TCP connection to target: (status, body, headers), or None when it fails."""
+    try:
+        return request(target, path, timeout)
+    except (OSError, http.client.HTTPException):
+        return None
 
 
 def http_ok(target, timeout=PROBE_TIMEOUT):
@@ -34,20 +42,31 @@ def http_ok(target, timeout=PROBE_TIMEOUT):
 
 
 class Probe:
-    """A request every 10 ms to target, each on its own connection, until stopped (or the hard bound)."""
+    """A request every 10 ms to target, each on its own connection, until stopped (or the hard
+    bound). timeout: how long one request may take before it counts as failed (bench's outage
+    measure wants it short; a test that asks whether any request fails on a loaded machine gives
+    more). Each failure is counted by its kind (TimeoutError, ConnectionRefusedError, HTTP 503...)."""
 
-    def __init__(self, target):
+    def __init__(self, target, timeout=PROBE_TIMEOUT):
         self.target = target
+        self.timeout = timeout
         self.results: list[tuple[float, bool]] = []
+        self.errors: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=80)
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _one(self, started):
-        ok = http_ok(self.target)
+        try:
+            status = request(self.target, timeout=self.timeout)[0]
+            error = None if status == 200 else f"HTTP {status}"
+        except (OSError, http.client.HTTPException) as failure:
+            error = type(failure).__name__
         with self._lock:
-            self.results.append((started, ok))
+            self.results.append((started, error is None))
+            if error:
+                self.errors[error] += 1
 
     def _run(self):
         start = time.monotonic()
@@ -94,9 +113,9 @@ class Probe:
     def summary(self):
         """The outage: from the first failed probe to the first success after the last failed
         one (None if none has succeeded since); the failed probes; the probes sent; and how many
-        runs of failures (windows) the outage broke into. A killed container does not go silent
-        at once: probes can fail, succeed and fail again before the BACKUP takes over, and the
-        outage spans all of it."""
+        runs of failures (windows) the outage broke into; the failures by kind. A killed container
+        does not go silent at once: probes can fail, succeed and fail again before the BACKUP takes
+        over, and the outage spans all of it."""
         results = self.snapshot()
         runs = self.outages()
         if not runs:
@@ -106,4 +125,4 @@ class Probe:
         else:
             outage = runs[-1][1] - runs[0][0]
         return {"outage": outage, "failed": sum(1 for _, ok in results if not ok), "sent": len(results),
-                "windows": len(runs)}
+                "windows": len(runs), "errors": dict(self.errors)}
