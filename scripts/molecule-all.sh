@@ -57,10 +57,17 @@ wait "$runner" || true
 
 echo
 echo "==> molecule: $(wc -l < "$logs/results") scenarios in $((SECONDS - start)) s"
-failed=0
+failed=()
 while read -r s rc took; do
   printf '    %-14s %-7s %5s s\n' "$s" "$([[ $rc == 0 ]] && echo passed || echo FAILED)" "$took"
-  [[ $rc == 0 ]] || failed=1
+  [[ $rc == 0 ]] || failed+=("$s")
 done < "$logs/results"
-[[ $(wc -l < "$logs/results") == "${#scenarios[@]}" ]] || failed=1
-exit $failed
+# Why each failed scenario failed, last, where a truncated CI log still shows it: the failed
+# molecule action, pytest's one-line summary of each failed test and its assertion lines.
+for s in "${failed[@]}"; do
+  printf '\n==> why %s failed (whole log above, and in %s)\n' "$s" "$logs/$s.log"
+  grep -E '^(FAILED|ERROR) |^E  |CRITICAL|fatal: |Executed: Failed' "$logs/$s.log" | cut -c1-400 | tail -n 40 \
+    || tail -n 40 "$logs/$s.log"
+done
+[[ $(wc -l < "$logs/results") == "${#scenarios[@]}" ]] || failed+=(missing)
+exit $(( ${#failed[@]} > 0 ))
