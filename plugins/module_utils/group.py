@@ -102,7 +102,7 @@ INSTANCE_NUMBERS = ("virtual_router_id", "priority", "preempt_delay")
 INSTANCE_LISTS = ("vips", "unicast_peers")
 
 
-def _number(value):
+def as_number(value):
     """'51' -> 51 (as `-e` gives it); anything else as it was, for validation to judge."""
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value.strip())
@@ -121,7 +121,7 @@ def _instance_inputs(item, key):
     item = dict(item)
     for name in INSTANCE_NUMBERS:
         if name in item:
-            item[name] = _number(item[name])
+            item[name] = as_number(item[name])
     for name in INSTANCE_LISTS:
         if name in item:
             item[name] = _listed(item[name])
@@ -136,7 +136,7 @@ def member_inputs(settings, key):
     settings = dict(settings or {})
     out = {name: settings.get(name) for name in MEMBER_VARS if name not in ("auth_pass", "instances")}
     for name in NUMBERS:
-        out[name] = _number(out.get(name))
+        out[name] = as_number(out.get(name))
     out.update(_secretless(settings.get("auth_pass"), key))
     raw = settings.get("instances")
     out["instances"] = [_instance_inputs(i, key) if isinstance(i, dict) else i
@@ -201,7 +201,7 @@ def is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _truth(value):
+def as_truth(value):
     """A switch as typed in a vars file (true) or with -e (the string 'true')."""
     if isinstance(value, str):
         return value.strip().lower() in ("true", "yes", "on", "1")
@@ -218,9 +218,9 @@ def _resolve(index, instance, settings, members, me, facts_of, interface_of, gro
     family = _family(instance.get("vips"))
     ipv6 = family == 6
     name = instance.get("name")
-    nopreempt = _truth(instance.get("nopreempt", False))
+    nopreempt = as_truth(instance.get("nopreempt", False))
     preempt_delay = instance.get("preempt_delay", 0)
-    unicast = _truth(instance.get("unicast", settings.get("unicast")))
+    unicast = as_truth(instance.get("unicast", settings.get("unicast")))
     base = settings.get("priority_base")
     step = settings.get("priority_step")
     computed = base - step * rank if is_int(base) and is_int(step) else base
@@ -265,7 +265,7 @@ def _resolve(index, instance, settings, members, me, facts_of, interface_of, gro
         # Unicast: from this member's address to every other member's, unless given.
         "unicast_src_ip": None,
         "unicast_peers": [],
-        "track_haproxy": _truth(instance.get("track_haproxy", settings.get("track_haproxy"))),
+        "track_haproxy": as_truth(instance.get("track_haproxy", settings.get("track_haproxy"))),
         # The user's notify commands by the state entered: the instance's over the defaults.
         "notify": {**_mapping(settings.get("notify")), **_mapping(instance.get("notify"))},
     }
@@ -439,7 +439,7 @@ def firewall_rules(node, chain, frontend_ports=(), peers=None, peers6=None, mark
         sources["ipv6"] = [(canonical_address(p), None) for p in peers6]
     families = ["ipv4"] + (["ipv6"] if sources.get("ipv6") else [])
     # Whole numbers only: a port that is none is the HAProxy checks' to report, not a rule's.
-    ports = sorted({n for n in map(_number, frontend_ports or []) if is_int(n)})
+    ports = sorted({n for n in map(as_number, frontend_ports or []) if is_int(n)})
     prefix = marker + ": "
     rules = []
     for family in families:
@@ -589,14 +589,14 @@ def sysctls(node, ipv4=True, ipv6=False):
     """The kernel parameters one node needs so HAProxy can bind VIPs it does not hold: the IPv4
     one when asked for, and the IPv6 one when asked for or whenever the node carries an IPv6 VIP."""
     has6 = any(v["family"] == 6 for v in (node or {}).get("vips") or [])
-    return (["net.ipv4.ip_nonlocal_bind"] if _truth(ipv4) else []) + \
-        (["net.ipv6.ip_nonlocal_bind"] if _truth(ipv6) or has6 else [])
+    return (["net.ipv4.ip_nonlocal_bind"] if as_truth(ipv4) else []) + \
+        (["net.ipv6.ip_nonlocal_bind"] if as_truth(ipv6) or has6 else [])
 
 
 def bind_sysctls(model, frontends, transparent=False):
     """The kernel parameters HAProxy needs at 1 to bind the group's VIPs on a node that does not
     hold them: one per family of the VIPs its frontends bind; none with the transparent option."""
-    if _truth(transparent):
+    if as_truth(transparent):
         return []
     family_of = {v["address"]: v["family"] for v in (model or {}).get("vips") or []}
     families = {family_of[item["address"]] for item in listeners(model, frontends)}

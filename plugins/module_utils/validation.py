@@ -23,7 +23,7 @@ import ipaddress
 import re
 from decimal import Decimal, InvalidOperation
 
-from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import interface_facts, is_int
+from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import as_number, as_truth, interface_facts, is_int
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import address_only
 
 WILDCARDS = {"*", "0.0.0.0", "::", ""}
@@ -243,9 +243,69 @@ def keepalived_problems(resolved, facts=None, raw=None):
     return problems
 
 
+# keepalived's range for a track_script weight, and for a node's effective priority (255 is
+# only for the owner of the addresses, which a VRRP pair never is).
+WEIGHT_RANGE = (-253, 253)
+PRIORITY_RANGE = (1, 254)
+
+
+def is_int_range(weight):
+    return WEIGHT_RANGE[0] <= int(weight) <= WEIGHT_RANGE[1]
+
+
+def effective_priority(priority, weight, healthy):
+    """keepalived's priority for a node whose HAProxy check passes (healthy) or fails: a positive
+    weight is added while the check passes, a negative one while it fails; the sum is held
+    within 1 to 254. Returns (priority, how it was reached)."""
+    shift = weight if (weight > 0) == healthy and weight != 0 else 0
+    raw = priority + shift
+    held = min(max(raw, PRIORITY_RANGE[0]), PRIORITY_RANGE[1])
+    text = f"{priority} {'+' if shift >= 0 else '-'} {abs(shift)}" if shift else f"{priority}"
+    return held, text + (f" = {raw}, held at {held}" if held != raw else (f" = {held}" if shift else ""))
+
+
+def _weight_effects(name, members, weight):
+    """What keepalived_check_weight does to who holds the instance's VIPs, on a healthy group and
+    with the top node's HAProxy dead: (problems, weak). A weight of 0 puts a failing node into
+    FAULT, which always moves the VIPs."""
+    ranked = sorted(((m["priority"], n) for n, m in members.items() if is_int(m["priority"])), reverse=True)
+    if len(ranked) < 2 or weight == 0:
+        return [], []
+    (p1, top), (p2, second) = ranked[0], ranked[1]
+    tracked = {n: bool(m["track_haproxy"]) for n, m in members.items()}
+    w_top, w_second = (weight if tracked[top] else 0), (weight if tracked[second] else 0)
+    problems, weak = [], []
+    # Healthy: the top node must stay strictly above the next (a tie goes to the higher address).
+    healthy_top, text_top = effective_priority(p1, w_top, True)
+    healthy_second, text_second = effective_priority(p2, w_second, True)
+    if healthy_top <= healthy_second:
+        problems.append(
+            f"instance {name}: keepalived_check_weight is {weight}, and on a healthy group the two highest priorities "
+            f"become the same, {healthy_top} ({top} at {text_top}, {second} at {text_second}): the higher address "
+            f"then holds the VIP, maybe {second}'s, and a healthy pair gives the VIP away. Use a negative weight (the "
+            "default is -20), or priorities that stay below 255 with the weight added")
+        return problems, weak
+    # The top node's HAProxy dies: it must fall below the next node, or the VIP stays on a node
+    # that serves nothing.
+    dead_top, text_dead = effective_priority(p1, w_top, False)
+    if dead_top >= healthy_second:
+        weak.append(
+            f"instance {name}: keepalived_check_weight is {weight}, but the gap between the two highest priorities "
+            f"is {p1 - p2} ({p1} and {p2}): a MASTER whose HAProxy dies would keep the VIP ({top} at {text_dead}, "
+            f"{second} at {text_second}). Use a weight larger than {p1 - p2} in absolute value, or narrow the "
+            "priorities")
+    return problems, weak
+
+
 def group_problems(views, check_weight, weak_weight_ok=False):
     """The rules across the group. views: {node: resolved instances}. Returns (problems, warnings)."""
     problems, warnings = [], []
+    # As a vars file types them, also when given with -e (strings).
+    check_weight, weak_weight_ok = as_number(check_weight), as_truth(weak_weight_ok)
+    if is_int(check_weight) and not is_int_range(check_weight):
+        problems.append(f"keepalived_check_weight is {check_weight}: use a whole number from {WEIGHT_RANGE[0]} to "
+                        f"{WEIGHT_RANGE[1]} (keepalived's range; negative lowers a node whose HAProxy is down, 0 puts "
+                        "it into FAULT)")
     nodes = list(views)
     by_name = {}
     for node in nodes:
@@ -292,15 +352,10 @@ def group_problems(views, check_weight, weak_weight_ok=False):
                     problems.append(f"instance {name}: on {node}, unicast_peers has {', '.join(map(str, strangers))}, which "
                                     f"is no other member's unicast_src_ip ({', '.join(sorted(map(str, others)))}): "
                                     "peers must be the group's own members")
-        tracked = [m for m in members.values() if m["track_haproxy"]]
-        if len(numbers) >= 2 and tracked and is_int(check_weight):
-            ordered = sorted(numbers, reverse=True)
-            gap = ordered[0] - ordered[1]
-            if abs(check_weight) <= gap:
-                text = (f"instance {name}: keepalived_check_weight is {check_weight}, but the gap between the two highest "
-                        f"priorities is {gap} ({ordered[0]} and {ordered[1]}): a MASTER whose HAProxy dies would keep the VIP. "
-                        f"Use a weight larger than {gap} in absolute value, or narrow the priorities")
-                (warnings if weak_weight_ok else problems).append(text)
+        if any(m["track_haproxy"] for m in members.values()) and is_int(check_weight) and is_int_range(check_weight):
+            found, weak = _weight_effects(name, members, int(check_weight))
+            problems += found
+            (warnings if weak_weight_ok else problems).extend(weak)
     return problems, warnings
 
 

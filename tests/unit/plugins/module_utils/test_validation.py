@@ -142,6 +142,42 @@ def test_a_weight_that_cannot_move_the_vip_is_rejected_or_warned():
     assert found == [] and len(warned) == 1
 
 
+def test_a_positive_weight_that_saturates_would_hand_a_healthy_pair_s_vip_away():
+    # 250 + 20 and 240 + 20 are both held at 254: a tie, which the higher address wins.
+    found, _ = group(views(lb1=({"priority": 250}, {}), lb2=({"priority": 240}, {})), weight=20)
+    assert any("keepalived_check_weight is 20, and on a healthy group the two highest priorities become the same, "
+               "254 (lb1 at 250 + 20 = 270, held at 254, lb2 at 240 + 20 = 260, held at 254)" in p for p in found), found
+    # A positive weight that stays below the cap moves the VIP when HAProxy dies: fine.
+    assert group(views(lb1=({"priority": 200}, {}), lb2=({"priority": 190}, {})), weight=20) == ([], [])
+
+
+def test_a_weight_is_judged_by_its_effect_with_the_arithmetic():
+    # With a positive weight the dead node keeps its base, the healthy one gains the weight.
+    found, _ = group(views(lb1=({"priority": 200}, {}), lb2=({"priority": 190}, {})), weight=5)
+    assert any("a MASTER whose HAProxy dies would keep the VIP (lb1 at 200, lb2 at 190 + 5 = 195)" in p
+               for p in found), found
+    found, _ = group(views(), weight=-10)
+    assert any("(lb1 at 100 - 10 = 90, lb2 at 90)" in p for p in found), found
+
+
+def test_a_weight_given_with_e_means_what_the_vars_file_means():
+    # -e keepalived_check_weight=-10 -e keepalived_check_weight_warn_only=false: strings.
+    assert group(views(), weight="-10", weak_ok="false") == group(views(), weight=-10, weak_ok=False)
+    assert group(views(), weight="-10", weak_ok="false")[0]
+    assert group(views(), weight="-300")[0] == group(views(), weight=-300)[0] != []
+
+
+def test_a_weight_of_zero_faults_the_node_and_is_fine():
+    assert group(views(), weight=0) == ([], [])
+
+
+@pytest.mark.parametrize("weight", [-254, 254, 1000])
+def test_a_weight_outside_keepalived_s_range_is_refused(weight):
+    found, _ = group(views(), weight=weight)
+    assert found == [f"keepalived_check_weight is {weight}: use a whole number from -253 to 253 (keepalived's range; "
+                     "negative lowers a node whose HAProxy is down, 0 puts it into FAULT)"]
+
+
 def test_all_backup_with_nopreempt_is_fine():
     assert group(views(lb1=({"nopreempt": True}, {}), lb2=({"nopreempt": True}, {}))) == ([], [])
 
