@@ -104,8 +104,8 @@ INSTANCE_LISTS = ("vips", "unicast_peers")
 
 def as_number(value):
     """'51' -> 51 (as `-e` gives it); anything else as it was, for validation to judge."""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]+\s*", value):
+        return int(value)
     return value
 
 

@@ -36,20 +36,28 @@ NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 TOKEN = re.compile(r"[^\s#\"'\\{}]+")
 USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 PATH = re.compile(r"/[A-Za-z0-9_.+/-]*")
+# Where a value lands in a shell command (the helper's HAProxy check) or in `user:password`.
+HOST = re.compile(r"[A-Za-z0-9.:-]{1,253}")
+PORT = re.compile(r"6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}")
+LOGIN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 RULES = {NAME: "1 to 64 letters, digits or _ . : -",
          TOKEN: "one word: no spaces, line breaks, #, quotes, backslashes or braces",
          USER: "a Linux user name: a lower-case letter or _, then up to 31 lower-case letters, digits, _ or -",
-         PATH: "an absolute path of letters, digits and _ . + - /"}
+         PATH: "an absolute path of letters, digits and _ . + - /",
+         HOST: "an IP address or a host name (letters, digits and . : -)",
+         PORT: "a port number from 1 to 65535",
+         LOGIN: "1 to 64 letters, digits or _ . - (no colon: it separates the user from the password)"}
 LINE_BREAKS = re.compile(r"[\r\n\x00]")
 # Settings that land in haproxy.cfg, keepalived.conf or the helper script as one word; secrets
 # are named in a refusal, never shown.
 SCALARS = {
-    "haproxy_mode": TOKEN, "haproxy_balance": TOKEN, "haproxy_maxconn": TOKEN, "haproxy_check_inter": TOKEN,
+    "haproxy_mode": TOKEN, "haproxy_balance": None, "haproxy_maxconn": TOKEN, "haproxy_check_inter": TOKEN,
     "haproxy_check_fall": TOKEN, "haproxy_check_rise": TOKEN, "haproxy_timeout_connect": TOKEN,
     "haproxy_timeout_client": TOKEN, "haproxy_timeout_server": TOKEN, "haproxy_timeout_http_request": TOKEN,
-    "haproxy_stats_address": TOKEN, "haproxy_stats_uri": TOKEN, "haproxy_stats_user": NAME,
+    "haproxy_stats_address": TOKEN, "haproxy_stats_uri": TOKEN, "haproxy_stats_user": LOGIN,
     "haproxy_stats_password": TOKEN,
-    "keepalived_router_id": TOKEN, "keepalived_interface": TOKEN, "keepalived_check_address": TOKEN,
+    "keepalived_router_id": TOKEN, "keepalived_interface": TOKEN, "keepalived_check_address": HOST,
+    "keepalived_check_port": PORT,
     "keepalived_script_user": USER, "keepalived_state_dir": PATH,
 }
 SECRETS = {"haproxy_stats_password", "keepalived_auth_pass"}
@@ -269,7 +277,8 @@ def _weight_effects(name, members, weight):
     with the top node's HAProxy dead: (problems, weak). A weight of 0 puts a failing node into
     FAULT, which always moves the VIPs."""
     ranked = sorted(((m["priority"], n) for n, m in members.items() if is_int(m["priority"])), reverse=True)
-    if len(ranked) < 2 or weight == 0:
+    # Equal priorities are their own problem ("not distinct"), which no weight mends.
+    if len(ranked) < 2 or weight == 0 or ranked[0][0] == ranked[1][0]:
         return [], []
     (p1, top), (p2, second) = ranked[0], ranked[1]
     tracked = {n: bool(m["track_haproxy"]) for n, m in members.items()}
@@ -286,9 +295,9 @@ def _weight_effects(name, members, weight):
             "default is -20), or priorities that stay below 255 with the weight added")
         return problems, weak
     # The top node's HAProxy dies: it must fall below the next node, or the VIP stays on a node
-    # that serves nothing.
+    # that serves nothing. (Where its HAProxy is not watched, track_haproxy off, no weight acts.)
     dead_top, text_dead = effective_priority(p1, w_top, False)
-    if dead_top >= healthy_second:
+    if tracked[top] and dead_top >= healthy_second:
         weak.append(
             f"instance {name}: keepalived_check_weight is {weight}, but the gap between the two highest priorities "
             f"is {p1 - p2} ({p1} and {p2}): a MASTER whose HAProxy dies would keep the VIP ({top} at {text_dead}, "

@@ -167,6 +167,39 @@ def test_a_weight_given_with_e_means_what_the_vars_file_means():
     assert group(views(), weight="-300")[0] == group(views(), weight=-300)[0] != []
 
 
+def test_the_weight_is_not_blamed_for_what_no_weight_mends():
+    # Equal priorities: only "not distinct". The top node's HAProxy unwatched: no weight acts there.
+    found, _ = group(views(lb2=({"priority": 100}, {})))
+    assert not any("keepalived_check_weight" in p for p in found) and found, found
+    assert group(views(lb1=({}, {"track_haproxy": False})), weight=-5) == ([], [])
+
+
+def test_a_number_given_with_a_plus_sign_is_still_a_number():
+    assert g.as_number("+5") == 5 and g.as_number(" -7 ") == -7 and g.as_number("--5") == "--5"
+    assert group(views(), weight="+300")[0] == group(views(), weight=300)[0] != []
+
+
+@pytest.mark.parametrize("name, value", [
+    ("keepalived_check_address", "127.0.0.1;touch /tmp/x"),
+    ("keepalived_check_address", "127.0.0.1/8404 x"),
+    ("keepalived_check_port", "8404'"),
+    ("keepalived_check_port", 70000),
+    ("haproxy_stats_user", "ad:min"),
+])
+def test_a_setting_that_reaches_a_shell_or_user_password_is_refused(name, value):
+    found = v.scalar_problems({name: value})
+    assert found and found[0].startswith(f"{name} is {str(value)!r}: use "), found
+
+
+@pytest.mark.parametrize("name, value", [
+    ("keepalived_check_address", "127.0.0.1"), ("keepalived_check_address", "::1"),
+    ("keepalived_check_address", "localhost"), ("keepalived_check_port", 8404), ("keepalived_check_port", "65535"),
+    ("haproxy_balance", "url_param userid"), ("haproxy_stats_user", "admin"),
+])
+def test_the_usual_settings_pass(name, value):
+    assert v.scalar_problems({name: value}) == []
+
+
 def test_a_weight_of_zero_faults_the_node_and_is_fine():
     assert group(views(), weight=0) == ([], [])
 
