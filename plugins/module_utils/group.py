@@ -76,14 +76,13 @@ def fingerprint(secret, key):
 
 
 # What keepalived.conf's tokenizer reads as one word: printable ASCII without whitespace, and
-# without what starts a comment (# !), quotes, escapes or a block ({ }).
-PASS_CHARACTERS = re.compile(r"[!-~]+")
-PASS_SPECIAL = set('#!"\\{}\'')
+# without what starts a comment (# !), quotes, escapes or a block ({ }). The password's rule here
+# (the model keeps no password), every other keepalived word's in validation.SCALARS.
+KEEPALIVED_WORD = re.compile(r"(?:(?![#!\"'\\{}])[!-~])+")
 
 
 def pass_is_one_word(auth_pass):
-    text = str(auth_pass)
-    return bool(PASS_CHARACTERS.fullmatch(text)) and not PASS_SPECIAL.intersection(text)
+    return bool(KEEPALIVED_WORD.fullmatch(str(auth_pass)))
 
 
 def _secretless(auth_pass, key):

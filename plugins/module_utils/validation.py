@@ -23,7 +23,9 @@ import ipaddress
 import re
 from decimal import Decimal, InvalidOperation
 
-from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import as_number, as_truth, interface_facts, is_int
+from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import (
+    KEEPALIVED_WORD, as_number, as_truth, interface_facts, is_int,
+)
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import address_only
 
 WILDCARDS = {"*", "0.0.0.0", "::", ""}
@@ -42,6 +44,8 @@ PORT = re.compile(r"6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5]
 LOGIN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 RULES = {NAME: "1 to 64 letters, digits or _ . : -",
          TOKEN: "one word: no spaces, line breaks, #, quotes, backslashes or braces",
+         KEEPALIVED_WORD: "one word of printable ASCII: no spaces, line breaks, # or ! (a comment in keepalived.conf), "
+                          "quotes, backslashes or braces",
          USER: "a Linux user name: a lower-case letter or _, then up to 31 lower-case letters, digits, _ or -",
          PATH: "an absolute path of letters, digits and _ . + - /",
          HOST: "an IP address or a host name (letters, digits and . : -)",
@@ -56,7 +60,7 @@ SCALARS = {
     "haproxy_timeout_client": TOKEN, "haproxy_timeout_server": TOKEN, "haproxy_timeout_http_request": TOKEN,
     "haproxy_stats_address": TOKEN, "haproxy_stats_uri": TOKEN, "haproxy_stats_user": LOGIN,
     "haproxy_stats_password": TOKEN,
-    "keepalived_router_id": TOKEN, "keepalived_interface": TOKEN, "keepalived_check_address": HOST,
+    "keepalived_router_id": KEEPALIVED_WORD, "keepalived_interface": KEEPALIVED_WORD, "keepalived_check_address": HOST,
     "keepalived_check_port": PORT,
     "keepalived_script_user": USER, "keepalived_state_dir": PATH,
 }
@@ -219,10 +223,18 @@ def keepalived_problems(resolved, facts=None, raw=None):
             families.add(address.version)
             if networks is not None:
                 same = [n for n in networks if n.version == address.version]
-                if not any(address.ip in n for n in same):
+                inside = [n for n in same if address.ip in n]
+                if not inside:
                     have = ", ".join(str(n) for n in same) or "no address of that family"
                     problems.append(f"{where}: VIP {text} is not inside the subnet of {interface} ({have}): "
                                     "use an address of that subnet, or the interface that carries it")
+                elif address.network.prefixlen > inside[0].prefixlen:
+                    # Typed narrower than its subnet (a /32): still its subnet's network or broadcast
+                    # address (a VIP's own prefix is judged, for every member, by address_problems).
+                    why = _unusable(f"{address.ip}/{inside[0].prefixlen}")
+                    if why:
+                        problems.append(f"{where}: VIP {text} {why}, the subnet of {interface}: use a host address "
+                                        "of the subnet that no host has yet")
 
         for event, command in inst["notify"].items():
             problems += _notify_problems(where, event, command)
@@ -479,15 +491,29 @@ def _listener_problems(frontends, stats_address, stats_port):
     if stats_address is not None and is_int(stats_port):
         listeners.append(("haproxy_stats_address/haproxy_stats_port", address_only(str(stats_address or "")), int(stats_port)))
     for where, address, port in listeners:
-        key = ("*" if address in WILDCARDS else address, port)
-        clash = seen.get(key) or next((w for (a, p), w in seen.items() if p == port and "*" in (a, key[0])), None)
+        clash = next((w for (a, p), w in seen.items() if p == port and _overlap(a, address)), None)
         if clash:
-            shown = "*" if key[0] == "*" else address
-            problems.append(f"{where}: {shown}:{port} is also where {clash} listens: HAProxy would take the port "
-                            "twice (or split connections between them); give each listener its own address and port")
+            problems.append(f"{where}: {address or '*'}:{port} is also where {clash} listens: HAProxy would take the "
+                            "port twice (or split connections between them); give each listener its own address and port")
         else:
-            seen[key] = where
+            seen[(address, port)] = where
     return problems
+
+
+def _families(address):
+    """The address families a bind address takes: a wildcard all of its family (:: both, as Linux
+    binds it dual-stack), a specific address its own."""
+    if address in WILDCARDS:
+        return {4, 6} if address == "::" else {4}
+    return {6} if ":" in address else {4}
+
+
+def _overlap(one, other):
+    """Two bind addresses on one port take the same connections: the same address, or a wildcard
+    and any address (a wildcard too) of a family it takes."""
+    if one == other:
+        return True
+    return (one in WILDCARDS or other in WILDCARDS) and bool(_families(one) & _families(other))
 
 
 def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats_port=None, stats_address=None):

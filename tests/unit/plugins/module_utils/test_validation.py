@@ -312,6 +312,12 @@ def test_every_listener_is_used_once():
     assert any("*:80 is also where haproxy_frontends[0] (http_in)" in p for p in found), found
     found = v.haproxy_problems([frontend(binds=[{"address": "127.0.0.1", "port": 8404}])], [backend()], None, [], 8404, "127.0.0.1")
     assert any("haproxy_stats_address/haproxy_stats_port: 127.0.0.1:8404 is also where" in p for p in found), found
+    # A wildcard takes its own family: 0.0.0.0 leaves IPv6 addresses free, :: (dual-stack) does not.
+    v6 = {**other, "binds": [{"address": "2001:db8::100", "port": 80}]}
+    assert not [p for p in hp([frontend(binds=[{"address": "0.0.0.0", "port": 80}]), v6], [backend()], vips=None)
+                if "listens" in p]
+    found = hp([frontend(), {**other, "binds": [{"address": "::", "port": 80}]}], [backend()])
+    assert any(":::80 is also where haproxy_frontends[0] (http_in)" in p for p in found), found
     # The stats page off: its port is free.
     assert v.haproxy_problems([frontend(binds=[{"address": "127.0.0.1", "port": 8404}])], [backend()], None, [], 8404, None) == []
 
@@ -390,3 +396,17 @@ def test_settings_that_land_as_one_word():
     assert any(p.startswith("keepalived_state_dir is") and "an absolute path" in p for p in found), found
     assert any(p.startswith("keepalived_script_user is 'Root'") for p in found), found
     assert v.scalar_problems({"haproxy_maxconn": 4096, "haproxy_stats_enabled": True}) == []
+
+
+@pytest.mark.parametrize("vip", ["192.0.2.255/32", "192.0.2.0/32"])
+def test_a_vip_typed_narrower_than_its_subnet_is_judged_in_the_subnet(vip):
+    found = problems([instance(vips=[vip])])
+    assert any(f"VIP {vip} is the" in p and "address of 192.0.2.0/24, the subnet of eth0" in p for p in found), found
+    assert problems([instance(vips=["192.0.2.100/32"])]) == []
+
+
+@pytest.mark.parametrize("value", ["lb!1", "lb#1", "lb 1", "l\u00e9b"])
+def test_a_keepalived_word_follows_the_password_s_rule(value):
+    found = v.scalar_problems({"keepalived_router_id": value})
+    assert found and "one word of printable ASCII" in found[0], found
+    assert g.pass_is_one_word(value) is False
