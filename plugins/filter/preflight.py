@@ -69,6 +69,12 @@ def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats
     return validation.haproxy_problems(frontends, backends, vips, local_addresses, stats_port, stats_address)
 
 
+def unknown_variables(names, specs, role, returns=()):
+    """Warnings for names (variables set with the role's prefix) that neither the role's argument
+    specs (specs: its parsed meta/argument_specs.yml) nor its return facts know."""
+    return validation.unknown_variables(names, validation.spec_options(specs) + list(returns or []), role)
+
+
 class FilterModule:
     """hapair.loadbalancer preflight filters."""
 
@@ -78,4 +84,5 @@ class FilterModule:
             "keepalived_group_problems": keepalived_group_problems,
             "haproxy_problems": haproxy_problems,
             "setting_problems": setting_problems,
+            "unknown_variables": unknown_variables,
         }

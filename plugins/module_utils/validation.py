@@ -15,10 +15,12 @@ The instances they judge are the group model's (module_utils/group.py), every de
 - address_problems: the VIPs as addresses: usable host addresses of their subnet, no member's
   own address, each in one instance.
 - haproxy_problems: frontends, backends and servers, and every listener used once.
+- unknown_variables: variables with a role's prefix that the role does not know (misspelt).
 """
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from decimal import Decimal, InvalidOperation
@@ -589,3 +591,23 @@ def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats
             problems.append(f"frontend {frontend.get('name')}: default_backend is {frontend['default_backend']}, but "
                             f"haproxy_backends defines only {', '.join(backend_names) or 'none'}: add the backend or fix the name")
     return problems
+
+
+def spec_options(specs):
+    """Every option of every entry point of a role's meta/argument_specs.yml (parsed)."""
+    entries = (specs or {}).get("argument_specs") or {}
+    return sorted({option for entry in entries.values() if isinstance(entry, dict) for option in entry.get("options") or {}})
+
+
+def unknown_variables(names, known, role):
+    """A warning for each of names (variables set with the role's prefix) that the role does not
+    know, naming the closest known variable: a misspelt variable is otherwise ignored."""
+    warnings = []
+    # Compared without the prefix they share, which would make any two names look alike.
+    cut = len(role) + 1
+    tails = {name[cut:]: name for name in known}
+    for name in sorted(set(names) - set(known)):
+        close = difflib.get_close_matches(name[cut:], list(tails), n=1, cutoff=0.6)
+        hint = f"did you mean {tails[close[0]]}?" if close else f"see ansible-doc -t role hapair.loadbalancer.{role}"
+        warnings.append(f"{name} is set, but the {role} role has no such variable, so it is ignored: {hint}")
+    return warnings

@@ -81,3 +81,22 @@ def test_every_guardrail_case_is_documented():
     for case in sorted((root / "tests" / "guardrails").glob("*.yml")):
         expect = yaml.safe_load(case.read_text())["hapair_case_expect"]
         assert f"`{case.stem}`" in doc and expect in doc, case.name
+
+
+# The roles whose preflight warns about a variable with their prefix that they do not know.
+WARNING_ROLES = ["haproxy", "keepalived", "nonlocal_bind", "vrrp_firewall"]
+EXAMPLES = sorted((ROLES.parent / "docs" / "examples").glob("*/group_vars/*.yml")) + sorted(
+    (ROLES.parent / "lab" / "group_vars").glob("*.yml"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: f"{p.parts[-3]}/{p.name}")
+def test_the_documented_examples_set_no_variable_a_role_would_warn_about(example):
+    """What the docs and the lab tell users to write is what the roles read: the preflight's
+    typo warning (validation.unknown_variables over the spec's options) finds nothing."""
+    from ansible_collections.hapair.loadbalancer.plugins.module_utils import validation
+
+    names = list(yaml.safe_load(example.read_text()) or {})
+    for role in WARNING_ROLES:
+        known = validation.spec_options({"argument_specs": specs(role)})
+        mine = [n for n in names if n.startswith(role + "_")]
+        assert validation.unknown_variables(mine, known, role) == [], example

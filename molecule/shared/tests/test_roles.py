@@ -2,7 +2,7 @@
 needs another says what is missing before it changes anything."""
 
 import pytest
-from conftest import LB_NODES, ROOT, recap, run_playbook
+from conftest import LB_NODES, ROOT, fingerprint, recap, run_playbook
 
 pytestmark = pytest.mark.scenarios("roles",)
 
@@ -28,3 +28,18 @@ def test_haproxy_alone_says_it_needs_the_non_local_bind(lbs):
         assert backup.check_output("sha256sum /etc/haproxy/haproxy.cfg") == before
     finally:
         backup.check_output("sysctl -w net.ipv4.ip_nonlocal_bind=1")
+
+
+def test_a_misspelt_variable_is_named_with_the_one_meant(lbs):
+    """The roles in the user's play (serial 1), with two misspelt variables: each role names the
+    one it would have read, and nothing changes (Ansible itself ignores them without a word)."""
+    before = fingerprint(lbs)
+    rc, out = run_playbook(ROOT / "molecule" / "roles" / "converge.yml",
+                           "-e", "keepalived_instance=[] haproxy_timout_client=5s")
+    assert rc == 0, out[-3000:]
+    assert ("keepalived_instance is set, but the keepalived role has no such variable, so it is ignored: "
+            "did you mean keepalived_instances?") in out, out[-3000:]
+    assert ("haproxy_timout_client is set, but the haproxy role has no such variable, so it is ignored: "
+            "did you mean haproxy_timeout_client?") in out, out[-3000:]
+    assert recap(out) and all("changed=0" in line for line in recap(out)), recap(out)
+    assert fingerprint(lbs) == before

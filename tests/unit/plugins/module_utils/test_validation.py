@@ -410,3 +410,18 @@ def test_a_keepalived_word_follows_the_password_s_rule(value):
     found = v.scalar_problems({"keepalived_router_id": value})
     assert found and "one word of printable ASCII" in found[0], found
     assert g.pass_is_one_word(value) is False
+
+
+def test_a_misspelt_variable_is_named_with_the_closest_known_one():
+    known = ["keepalived_instances", "keepalived_auth_pass", "keepalived_check_weight"]
+    assert v.unknown_variables(["keepalived_instance", "keepalived_auth_pass"], known, "keepalived") == [
+        "keepalived_instance is set, but the keepalived role has no such variable, so it is ignored: "
+        "did you mean keepalived_instances?"]
+    assert v.unknown_variables(["keepalived_zzz"], known, "keepalived") == [
+        "keepalived_zzz is set, but the keepalived role has no such variable, so it is ignored: "
+        "see ansible-doc -t role hapair.loadbalancer.keepalived"]
+
+
+def test_every_entry_point_s_options_are_known():
+    specs = {"argument_specs": {"main": {"options": {"a_x": {}, "a_y": {}}}, "configure": {"options": {"a_z": {}}}}}
+    assert v.spec_options(specs) == ["a_x", "a_y", "a_z"]
