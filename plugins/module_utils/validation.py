@@ -67,6 +67,9 @@ SCALARS = {
     "keepalived_script_user": USER, "keepalived_state_dir": PATH,
 }
 SECRETS = {"haproxy_stats_password", "keepalived_auth_pass"}
+# Settings whose default is another role's setting (keepalived/defaults/main.yml): a refusal says
+# so, for the user who set only that one.
+DEFAULTS_FROM = {"keepalived_check_port": "haproxy_stats_port"}
 
 
 def _grammar(where, value, rule, secret=False):
@@ -473,7 +476,8 @@ def scalar_problems(values):
     problems = []
     for name, value in (values or {}).items():
         if name in SCALARS and value not in (None, "") and not isinstance(value, bool):
-            problems += _grammar(name, value, SCALARS[name], secret=name in SECRETS)
+            where = f"{name} (by default {DEFAULTS_FROM[name]})" if name in DEFAULTS_FROM else name
+            problems += _grammar(where, value, SCALARS[name], secret=name in SECRETS)
     return problems
 
 

@@ -188,7 +188,14 @@ def test_a_number_given_with_a_plus_sign_is_still_a_number():
 ])
 def test_a_setting_that_reaches_a_shell_or_user_password_is_refused(name, value):
     found = v.scalar_problems({name: value})
-    assert found and found[0].startswith(f"{name} is {str(value)!r}: use "), found
+    assert found and found[0].startswith(f"{name}"), found
+    assert f" is {str(value)!r}: use " in found[0], found
+
+
+def test_a_port_from_haproxy_s_stats_port_says_so():
+    # keepalived_check_port defaults to haproxy_stats_port, and keepalived's preflight runs first.
+    assert v.scalar_problems({"keepalived_check_port": 99999}) == [
+        "keepalived_check_port (by default haproxy_stats_port) is '99999': use a port number from 1 to 65535"]
 
 
 @pytest.mark.parametrize("name, value", [
