@@ -75,6 +75,16 @@ def unknown_variables(names, specs, role, returns=()):
     return validation.unknown_variables(names, validation.spec_options(specs) + list(returns or []), role)
 
 
+def masked(text, settings):
+    """text with every secret among settings ({variable: value}) masked."""
+    return validation.masked(text, settings)
+
+
+def checker_refusal(result, path, host, settings):
+    """Why a checker kept a new file from replacing the live one, every secret masked."""
+    return validation.checker_refusal(result, path, host, settings)
+
+
 class FilterModule:
     """hapair.loadbalancer preflight filters."""
 
@@ -85,4 +95,6 @@ class FilterModule:
             "haproxy_problems": haproxy_problems,
             "setting_problems": setting_problems,
             "unknown_variables": unknown_variables,
+            "masked": masked,
+            "checker_refusal": checker_refusal,
         }

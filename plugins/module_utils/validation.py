@@ -67,6 +67,8 @@ SCALARS = {
     "keepalived_script_user": USER, "keepalived_state_dir": PATH,
 }
 SECRETS = {"haproxy_stats_password", "keepalived_auth_pass"}
+# What stands for a secret in any text the play prints.
+MASK = "********"
 # Settings whose default is another role's setting (keepalived/defaults/main.yml): a refusal says
 # so, for the user who set only that one.
 DEFAULTS_FROM = {"keepalived_check_port": "haproxy_stats_port"}
@@ -82,6 +84,37 @@ def _grammar(where, value, rule, secret=False):
     if rule.fullmatch(text):
         return []
     return [f"{where} is {shown}: use {RULES[rule]}"]
+
+
+def secrets(settings):
+    """The secrets among settings ({variable: value}): every SECRETS variable that is set, and
+    each keepalived_instances entry's auth_pass; longest first, so that one secret holding
+    another is masked whole."""
+    found = {str(value) for name, value in (settings or {}).items()
+             if name in SECRETS and value not in (None, "") and not isinstance(value, bool)}
+    for instance in (settings or {}).get("keepalived_instances") or []:
+        if isinstance(instance, dict) and instance.get("auth_pass") not in (None, ""):
+            found.add(str(instance["auth_pass"]))
+    return sorted(found, key=lambda secret: (-len(secret), secret))
+
+
+def masked(text, settings):
+    """text with every secret of settings (see secrets()) replaced by MASK."""
+    text = "" if text is None else str(text)
+    for secret in secrets(settings):
+        text = text.replace(secret, MASK)
+    return text
+
+
+def checker_refusal(result, path, host, settings):
+    """The message when a daemon's checker (the template's validate) kept a new file from
+    replacing the live one: the module's message and the checker's own words, every secret of
+    settings masked (a checker may quote the line that holds one)."""
+    result = result or {}
+    words = " ".join(str(result.get(part) or "").strip() for part in ("stdout", "stderr")
+                     if str(result.get(part) or "").strip())
+    message = f"The new {path} did not replace the live one on {host}: {result.get('msg') or 'it was refused'}"
+    return masked(message + (f": {words}" if words else ""), settings)
 
 
 def _label(index, instance):

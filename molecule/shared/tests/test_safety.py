@@ -1,5 +1,5 @@
 """Nothing lost: a change HAProxy rejects never replaces the live file nor costs one request,
-and the VRRP password never shows, not even with -v --diff."""
+and no password shows: not the VRRP password with -v --diff, nor one a checker quotes."""
 
 import re
 import subprocess
@@ -18,8 +18,10 @@ def test_a_rejected_haproxy_config_changes_nothing_and_drops_no_request(lbs):
     with Probe(target=(VIP, 80)) as probe:
         rc, out = run_site("-e", f"@{ROOT / 'molecule/shared/tests/data/bad-haproxy-option.yml'}")
     assert rc != 0, out[-2000:]
-    # HAProxy's own words reach the operator.
+    # HAProxy's own words reach the operator, but not the secret on the line it quotes.
     assert "'server' expects <name> and <addr>" in out, out[-3000:]
+    assert "unmatched quote" in out and "********" in out, out[-3000:]
+    assert "St4tsS3cret" not in out, out[-3000:]
     result = probe.summary()
     assert result["sent"] > 100 and result["failed"] == 0, f"{result}"
     assert {n: h.check_output("sha256sum /etc/haproxy/haproxy.cfg") for n, h in lbs.items()} == before

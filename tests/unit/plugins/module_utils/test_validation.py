@@ -79,6 +79,24 @@ def test_secrets_never_reach_a_message():
     assert found and not any("much-too-long" in p for p in found)
 
 
+def test_a_checker_quoting_a_secret_never_shows_it():
+    """HAProxy's -c quotes the line it cannot parse: the message keeps its words, not the secret."""
+    result = {"msg": "failed to validate", "stdout": "",
+              "stderr": "[ALERT] parsing [/tmp/x:40]: unmatched quote at position 30:\n"
+                        "  http-request deny if { req.hdr(x) -m str \"St4tsS3cret }\n"}
+    settings = {"haproxy_stats_password": "St4tsS3cret", "keepalived_auth_pass": "",
+                "keepalived_instances": [{"name": "VI_1", "auth_pass": "vrrp-one"}, {"name": "VI_2"}]}
+    message = v.checker_refusal(result, "/etc/haproxy/haproxy.cfg", "lb1", settings)
+    assert message.startswith("The new /etc/haproxy/haproxy.cfg did not replace the live one on lb1: failed to validate: ")
+    assert "unmatched quote" in message and "St4tsS3cret" not in message and v.MASK in message
+    assert v.masked("vrrp-one and vrrp-one-two", settings) == f"{v.MASK} and {v.MASK}-two"
+    # One secret inside another is masked whole; an empty one masks nothing.
+    assert v.masked("abc123", {"haproxy_stats_password": "abc123", "keepalived_auth_pass": "abc"}) == v.MASK
+    assert v.masked("left as is", {"haproxy_stats_password": ""}) == "left as is"
+    assert v.checker_refusal({"msg": "failed to validate"}, "f", "h", {}) == \
+        "The new f did not replace the live one on h: failed to validate"
+
+
 def test_two_instances_with_one_vrid_on_an_interface():
     found = problems([instance(), instance(name="VI_2", vips=["192.0.2.101/24"])])
     assert any("virtual_router_id 51 on eth0 is also used by keepalived_instances[0] (VI_1)" in p for p in found)
