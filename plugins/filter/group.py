@@ -226,6 +226,18 @@ def group_listeners(model, frontends):
     return group.listeners(model, frontends)
 
 
+def group_haproxy_binds(frontends, stats_address=None, stats_port=None):
+    return group.haproxy_binds(frontends, stats_address, stats_port)
+
+
+def group_unserved_binds(binds, ss_lines, process="haproxy"):
+    return group.unserved_binds(binds, ss_lines, process)
+
+
+def group_hostport(address, port=None):
+    return group.hostport(address, port)
+
+
 def group_frontend_ports(frontends):
     return group.frontend_ports(frontends)
 
@@ -254,4 +266,7 @@ class FilterModule:
             "group_advert_conflicts": group_advert_conflicts,
             "group_password_changes": group_password_changes,
             "group_frontend_ports": group_frontend_ports,
+            "group_haproxy_binds": group_haproxy_binds,
+            "group_unserved_binds": group_unserved_binds,
+            "group_hostport": group_hostport,
         }

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 
+from ansible_collections.hapair.loadbalancer.plugins.module_utils import restore
+
 DOCUMENTATION = r"""
 name: node_holds
 short_description: Whether a node already holds a file as a task would write it
@@ -113,16 +115,29 @@ READ_LISTS = ("packages", "services", "files", "contents", "sysctl", "users", "s
 
 
 def node_read_union(manages):
-    """The roles' *_manages facts merged into the options of one node_state read."""
-    out = {key: [] for key in READ_LISTS}
+    """The roles' *_manages facts merged into the options of one node_state read, and of the
+    node_restore that puts the node back as read: restore (files with their service, whose
+    state and text the read keeps) and persist (how to save the filter rules)."""
+    out = {key: [] for key in READ_LISTS + ("restore",)}
     out["iptables"] = False
+    out["persist"] = []
     for item in manages or []:
-        for key in READ_LISTS:
+        for key in READ_LISTS + ("restore",):
             for value in (item or {}).get(key) or []:
                 if value not in out[key]:
                     out[key].append(value)
         out["iptables"] = out["iptables"] or bool((item or {}).get("iptables"))
+        out["persist"] = out["persist"] or list((item or {}).get("persist") or [])
+    for entry in out["restore"]:
+        for key in ("files", "contents"):
+            if entry.get("path") and entry["path"] not in out[key]:
+                out[key].append(entry["path"])
     return out
+
+
+def rollback_summary(results):
+    """What lb_group's rollback.yml put back, one line per node (never a file's content)."""
+    return restore.summary(results)
 
 
 class FilterModule:
@@ -138,4 +153,5 @@ class FilterModule:
             "node_sysctl": node_sysctl,
             "node_sysctls_on": node_sysctls_on,
             "node_read_union": node_read_union,
+            "rollback_summary": rollback_summary,
         }

@@ -621,6 +621,55 @@ def listeners(model, frontends):
     return out
 
 
+WILDCARD_ADDRESSES = ("", "*", "0.0.0.0", "::")
+
+
+def haproxy_binds(frontends, stats_address=None, stats_port=None):
+    """Every (address, port) haproxy.cfg binds, once each: the frontends' binds, then the stats
+    page's (stats_address None: the page is off); addresses canonical, a wildcard as ''."""
+    out = []
+    pairs = [(bind.get("address"), bind.get("port")) for bind in _binds(frontends)]
+    if stats_address is not None:
+        pairs.append((stats_address, stats_port))
+    for address, port in pairs:
+        address = "" if str(address if address is not None else "") in WILDCARD_ADDRESSES else canonical_address(address)
+        item = {"address": address, "port": as_number(port)}
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def hostport(address, port=None):
+    """'address:port', an IPv6 address in brackets (haproxy.cfg's spelling, and ss's); address
+    may be a bind mapping instead. An empty address (every IPv4 address) reads ':port'."""
+    if isinstance(address, dict):
+        address, port = address.get("address"), address.get("port")
+    text = str(address if address is not None else "")
+    return f"[{text}]:{port}" if ":" in text else f"{text}:{port}"
+
+
+def _listening(ss_lines, process):
+    """(address, port) of each TCP socket of process in `ss -Htlnp` output; a wildcard as ''."""
+    found = set()
+    for line in ss_lines or []:
+        words = str(line).split()
+        if len(words) < 4 or f'(("{process}",' not in line:
+            continue
+        host, _, port = words[3].rpartition(":")
+        host = host.strip("[]").split("%")[0]
+        if port.isdigit():
+            found.add(("" if host in WILDCARD_ADDRESSES else canonical_address(host), int(port)))
+    return found
+
+
+def unserved_binds(binds, ss_lines, process="haproxy"):
+    """The binds (haproxy_binds()) on which no socket of process listens, by `ss -Htlnp`: after a
+    reload HAProxy keeps its old configuration, and says nothing, when it cannot bind one (a port
+    that another process holds)."""
+    listening = _listening(ss_lines, process)
+    return [bind for bind in binds or [] if (bind.get("address"), bind.get("port")) not in listening]
+
+
 def frontend_ports(frontends):
     """Every TCP port the HAProxy frontends bind, once each."""
     ports = []

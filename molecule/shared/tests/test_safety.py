@@ -1,12 +1,13 @@
 """Nothing lost: a change HAProxy rejects never replaces the live file nor costs one request,
 and no password shows: not the VRRP password with -v --diff, nor one a checker quotes."""
 
+import json
 import re
 import subprocess
 
 import pytest
 from hapair_harness import Probe
-from conftest import LB_NODES, ROOT, VIP, fingerprint, recap, run_site
+from conftest import LB_NODES, ROOT, VIP, fingerprint, recap, run_site, wait_until
 
 pytestmark = pytest.mark.scenarios("default",)
 
@@ -14,7 +15,7 @@ MASTER, BACKUP = LB_NODES[0], LB_NODES[1]
 
 
 def test_a_rejected_haproxy_config_changes_nothing_and_drops_no_request(lbs):
-    before = {n: h.check_output("sha256sum /etc/haproxy/haproxy.cfg") for n, h in lbs.items()}
+    before = fingerprint(lbs)
     with Probe(target=(VIP, 80)) as probe:
         rc, out = run_site("-e", f"@{ROOT / 'molecule/shared/tests/data/bad-haproxy-option.yml'}")
     assert rc != 0, out[-2000:]
@@ -24,10 +25,39 @@ def test_a_rejected_haproxy_config_changes_nothing_and_drops_no_request(lbs):
     assert "St4tsS3cret" not in out, out[-3000:]
     result = probe.summary()
     assert result["sent"] > 100 and result["failed"] == 0, f"{result}"
-    assert {n: h.check_output("sha256sum /etc/haproxy/haproxy.cfg") for n, h in lbs.items()} == before
-    # The rollout stopped at the first node (a BACKUP); the MASTER was never touched.
+    assert fingerprint(lbs) == before
+    # The rollout stopped at the first node (a BACKUP); the MASTER's steps never ran (the
+    # rollback only looked at it, from the BACKUP's rescue).
     rollout = out[out.index("PLAY [Roll out"):]
     assert f"[{BACKUP}]" in rollout and f"[{MASTER}]" not in rollout, rollout[-2000:]
+    assert "Every node was rolled back" in rollout, rollout[-2000:]
+
+
+def test_a_step_failing_after_a_node_changed_puts_every_node_back(lbs):
+    """A new frontend on a port another process holds on the BACKUP, on every address: haproxy -c
+    accepts the file, and the reload keeps the old configuration while it reports success. The
+    role sees HAProxy not listening; the rollout puts every node back byte for byte (haproxy.cfg
+    on the BACKUP, the firewall rule the run added for the port on both), and no request fails."""
+    squatter = "hapair-test-squatter"
+    lbs[BACKUP].check_output(
+        f"systemd-run --unit {squatter} --collect timeout 300 python3 -c "
+        "'import socket, time; s = socket.socket(); s.bind((\"0.0.0.0\", 8081)); s.listen(); time.sleep(300)'")
+    try:
+        assert wait_until(lambda: ":8081 " in lbs[BACKUP].check_output("ss -Htln"), timeout=10)[0]
+        before = fingerprint(lbs)
+        squatted = {"haproxy_listen_timeout": 3, "haproxy_frontends": [
+            {"name": "http_in", "mode": "http", "default_backend": "web", "binds": [{"address": VIP, "port": 80}]},
+            {"name": "squatted", "mode": "http", "default_backend": "web", "binds": [{"address": VIP, "port": 8081}]}]}
+        with Probe(target=(VIP, 80)) as probe:
+            rc, out = run_site("-e", json.dumps(squatted))
+        assert rc != 0, out[-2000:]
+        assert f"HAProxy on {BACKUP} does not listen on {VIP}:8081" in out, out[-3000:]
+        assert "Every node was rolled back" in out and f"{BACKUP}: restored /etc/haproxy/haproxy.cfg" in out, out[-3000:]
+        assert fingerprint(lbs) == before, out[-3000:]
+        result = probe.summary()
+        assert result["sent"] > 100 and result["failed"] == 0, f"{result}"
+    finally:
+        lbs[BACKUP].run(f"systemctl stop {squatter}")
 
 
 def test_the_password_never_shows_with_verbose_diff(lbs, tmp_path):

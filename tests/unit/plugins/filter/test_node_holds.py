@@ -35,7 +35,12 @@ def test_what_the_read_shows_in_place_is_skipped_and_nothing_else():
 
 
 def test_the_roles_reads_merge_into_one():
-    merged = f.node_read_union([{"packages": ["haproxy"], "files": ["/a"]}, {"packages": ["haproxy", "keepalived"]},
-                                {"iptables": True}, {"sysctl": ["k"], "contents": ["/c"]}])
-    assert merged == {"packages": ["haproxy", "keepalived"], "services": [], "files": ["/a"], "contents": ["/c"],
-                      "sysctl": ["k"], "users": [], "scripts": [], "iptables": True}
+    merged = f.node_read_union([{"packages": ["haproxy"], "files": ["/a"], "restore": [{"path": "/a", "service": "haproxy"}]},
+                                {"packages": ["haproxy", "keepalived"]},
+                                {"iptables": True, "persist": ["netfilter-persistent", "save"]},
+                                {"sysctl": ["k"], "contents": ["/c"], "restore": [{"path": "/c"}]}])
+    # A file to restore is read with its state and its text.
+    assert merged == {"packages": ["haproxy", "keepalived"], "services": [], "files": ["/a", "/c"], "contents": ["/c", "/a"],
+                      "sysctl": ["k"], "users": [], "scripts": [], "iptables": True,
+                      "restore": [{"path": "/a", "service": "haproxy"}, {"path": "/c"}],
+                      "persist": ["netfilter-persistent", "save"]}

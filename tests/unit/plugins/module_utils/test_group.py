@@ -169,6 +169,34 @@ def test_listeners_are_the_binds_on_the_groups_vips():
     assert g.frontend_ports(frontends) == [80, 443, 9]
 
 
+# `ss -Htlnp` on a node whose HAProxy kept its old configuration: a reload could not bind
+# 192.168.230.100:8081, which another process holds on every address.
+SS = [
+    'LISTEN 0 4096 192.168.230.100:80 0.0.0.0:* users:(("haproxy",pid=1370,fd=9))',
+    'LISTEN 0 4096 127.0.0.1:8404 0.0.0.0:* users:(("haproxy",pid=1370,fd=7))',
+    'LISTEN 0 4096 [fd48:6170:6169:7230::100]:443 [::]:* users:(("haproxy",pid=1370,fd=10))',
+    'LISTEN 0 4096 0.0.0.0:8080 0.0.0.0:* users:(("haproxy",pid=1370,fd=11))',
+    'LISTEN 0 128 0.0.0.0:8081 0.0.0.0:* users:(("python3",pid=2178,fd=3))',
+]
+
+
+def test_haproxy_binds_and_those_no_haproxy_socket_listens_on():
+    frontends = [{"name": "a", "binds": [{"address": "192.168.230.100", "port": 80}, {"address": "*", "port": 8080},
+                                         {"address": "FD48:6170:6169:7230::100", "port": "443"}]},
+                 {"name": "b", "binds": [{"address": "192.168.230.100", "port": 80},
+                                         {"address": "192.168.230.100", "port": 8081}]}]
+    binds = g.haproxy_binds(frontends, "127.0.0.1", 8404)
+    assert binds == [{"address": "192.168.230.100", "port": 80}, {"address": "", "port": 8080},
+                     {"address": "fd48:6170:6169:7230::100", "port": 443},
+                     {"address": "192.168.230.100", "port": 8081}, {"address": "127.0.0.1", "port": 8404}]
+    assert g.haproxy_binds(frontends)[-1] == {"address": "192.168.230.100", "port": 8081}
+    # Another process on 0.0.0.0:8081 is not HAProxy listening on the VIP's 8081.
+    assert g.unserved_binds(binds, SS) == [{"address": "192.168.230.100", "port": 8081}]
+    assert g.unserved_binds(binds, []) == binds
+    assert [g.hostport(b) for b in binds[1:3]] == [":8080", "[fd48:6170:6169:7230::100]:443"]
+    assert g.hostport("192.0.2.1", 80) == "192.0.2.1:80"
+
+
 def test_the_model_holds_no_password_and_compares_them_only_within_one_computation():
     built = model(LAB, [{**LAB_VI, "auth_pass": "inst-pw"}], auth_pass="s3cret")
     text = repr(built)

@@ -1,0 +1,119 @@
+# -*- coding: utf-8 -*-
+# Copyright: hapair.loadbalancer contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading a node's state: what node_state reports and node_restore compares, in one place."""
+
+from __future__ import annotations
+
+import grp
+import hashlib
+import os
+import pwd
+import stat
+
+
+def file_state(path):
+    try:
+        info = os.stat(path)
+    except OSError:
+        return {"exists": False}
+    result = {
+        "exists": True,
+        "isdir": stat.S_ISDIR(info.st_mode),
+        "mode": "%04o" % stat.S_IMODE(info.st_mode),
+        "owner": _name(pwd.getpwuid, info.st_uid),
+        "group": _name(grp.getgrgid, info.st_gid),
+    }
+    if stat.S_ISREG(info.st_mode):
+        digest = hashlib.sha1()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(65536), b""):
+                digest.update(block)
+        result["checksum"] = digest.hexdigest()
+    return result
+
+
+def _name(lookup, number):
+    try:
+        return lookup(number)[0]
+    except KeyError:
+        return str(number)
+
+
+def read_text(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def packages(module, names):
+    if not names:
+        return {}
+    dpkg = module.get_bin_path("dpkg-query")
+    installed = set()
+    if dpkg:
+        # Unknown packages make dpkg-query exit 1 but still print the known ones.
+        _, out, _ = module.run_command([dpkg, "-W", "-f", "${Package} ${db:Status-Status}\\n"] + names)
+        installed = {line.split()[0] for line in out.splitlines() if line.endswith(" installed")}
+    return {name: name in installed for name in names}
+
+
+def services(module, names):
+    if not names:
+        return {}
+    systemctl = module.get_bin_path("systemctl")
+    states = {name: {"active": False, "enabled": False} for name in names}
+    if not systemctl:
+        return states
+    units = [n if "." in n else n + ".service" for n in names]
+    _, out, _ = module.run_command([systemctl, "show", "--property=Id,ActiveState,UnitFileState"] + units)
+    by_unit = dict(zip(units, names))
+    for block in out.strip().split("\n\n"):
+        props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+        name = by_unit.get(props.get("Id"))
+        if name is None:
+            continue
+        states[name] = {
+            "active": props.get("ActiveState") == "active",
+            "enabled": props.get("UnitFileState") in ("enabled", "enabled-runtime", "static", "alias"),
+        }
+    return states
+
+
+def sysctl(names):
+    return {name: (read_text("/proc/sys/" + name.replace(".", "/")) or "").strip() or None for name in names}
+
+
+def users(names):
+    result = {}
+    for name in names:
+        try:
+            pwd.getpwnam(name)
+            result[name] = True
+        except KeyError:
+            result[name] = False
+    return result
+
+
+def script_refusal(path):
+    """Why keepalived's script security would refuse to run path, or None when it runs it."""
+    if not os.path.isfile(path) or not os.access(path, os.X_OK):
+        return "%s does not exist or is not an executable file" % path
+    current = os.path.realpath(path)
+    while True:
+        info = os.stat(current)
+        if info.st_uid != 0 or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return "%s is not owned by root, or others can write to it" % current
+        if current == "/":
+            return None
+        current = os.path.dirname(current)
+
+
+def iptables(module, command="iptables-save"):
+    save = module.get_bin_path(command)
+    if not save:
+        return []
+    rc, out, _ = module.run_command([save, "-t", "filter"])
+    return out.splitlines() if rc == 0 else []

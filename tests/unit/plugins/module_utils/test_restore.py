@@ -1,0 +1,79 @@
+"""Putting a node back as the read found it: which files, rules, chains and services."""
+
+from ansible_collections.hapair.loadbalancer.plugins.module_utils import restore as r
+
+BEFORE = [
+    "*filter",
+    ":INPUT ACCEPT [0:0]",
+    ":FORWARD ACCEPT [0:0]",
+    ":OUTPUT ACCEPT [0:0]",
+    '-A INPUT -p tcp -m multiport --dports 22 -m comment --comment "ssh, not ours" -j ACCEPT',
+    "COMMIT",
+]
+# After a first deployment's Prepare play: the chain, its rules, the jumps, and a rule of
+# someone else's added meanwhile.
+AFTER = BEFORE[:4] + [
+    ":HAPAIR-VRRP - [0:0]",
+    '-A INPUT -p tcp -m multiport --dports 80 -m comment --comment "hapair.loadbalancer: HAProxy frontends tcp/80" -j ACCEPT',
+    '-A INPUT -p vrrp -m comment --comment "hapair.loadbalancer: VRRP" -j HAPAIR-VRRP',
+    BEFORE[4],
+    '-A INPUT -p tcp -m comment --comment "fail2ban" -j ACCEPT',
+    '-A HAPAIR-VRRP -s 192.0.2.12/32 -p vrrp -m comment --comment "hapair.loadbalancer: VRRP from 192.0.2.12" -j ACCEPT',
+    '-A HAPAIR-VRRP -p vrrp -m comment --comment "hapair.loadbalancer: VRRP from outside the group" -j DROP',
+    "COMMIT",
+]
+
+
+def test_the_rules_this_run_added_go_then_the_chain_and_nothing_else():
+    commands = r.rule_deletions("ipv4", BEFORE, AFTER)
+    assert len(commands) == 5
+    assert all(c[:4] == ["iptables", "-t", "filter", "-D"] for c in commands[:4])
+    assert commands[0] == ["iptables", "-t", "filter", "-D", "INPUT", "-p", "tcp", "-m", "multiport", "--dports", "80",
+                           "-m", "comment", "--comment", "hapair.loadbalancer: HAProxy frontends tcp/80", "-j", "ACCEPT"]
+    assert commands[-1] == ["iptables", "-t", "filter", "-X", "HAPAIR-VRRP"]
+    assert not any("fail2ban" in c or "ssh, not ours" in c for c in commands)
+    assert r.rule_deletions("ipv6", AFTER, AFTER) == []
+    assert r.rule_deletions("ipv6", [], AFTER[:5])[0][0] == "ip6tables"
+
+
+def test_a_chain_someone_else_uses_stays():
+    theirs = AFTER[:-1] + ['-A INPUT -s 198.51.100.1/32 -m comment --comment "theirs" -j HAPAIR-VRRP', "COMMIT"]
+    commands = r.rule_deletions("ipv4", BEFORE, theirs)
+    assert ["iptables", "-t", "filter", "-X", "HAPAIR-VRRP"] not in commands and len(commands) == 4
+
+
+def test_a_file_differs_by_text_mode_owner_or_being_there():
+    was = {"exists": True, "mode": "0640", "owner": "root", "group": "haproxy", "content": "old\n"}
+    same = {"exists": True, "mode": "0640", "owner": "root", "group": "haproxy"}
+    assert not r.file_differs(was, same, "old\n")
+    assert r.file_differs(was, same, "new\n")
+    assert r.file_differs(was, {**same, "mode": "0644"}, "old\n")
+    assert r.file_differs(was, {"exists": False}, None)
+    assert r.file_differs({"exists": False}, same, "new\n")
+    assert not r.file_differs({"exists": False}, {"exists": False}, None)
+
+
+def test_services_go_back_to_how_they_ran():
+    before = {"haproxy": {"active": True, "enabled": True}, "keepalived": {"active": False, "enabled": False},
+              "other": {"active": True, "enabled": True}}
+    now = {"haproxy": {"active": True, "enabled": True}, "keepalived": {"active": True, "enabled": True},
+           "other": {"active": False, "enabled": True}}
+    assert r.service_actions(before, now, {"haproxy", "keepalived"}) == {
+        "haproxy": ["reload"], "keepalived": ["stop", "disable"], "other": ["start"]}
+    assert r.service_actions(before, before, set()) == {}
+
+
+def test_the_summary_names_what_was_put_back_and_never_a_content():
+    results = [
+        {"__lb_group_node": "lb1", "ansible_loop_var": "__lb_group_node", "changed": True,
+         "restored": {"files": ["/etc/haproxy/haproxy.cfg"], "rules": [["iptables"], ["iptables"]], "sysctl": [],
+                      "services": {"haproxy": ["reload"]}}},
+        {"__lb_group_node": "lb2", "ansible_loop_var": "__lb_group_node", "changed": False,
+         "restored": {"files": [], "rules": [], "sysctl": [], "services": {}}},
+        {"__lb_group_node": "lb3", "ansible_loop_var": "__lb_group_node", "failed": True, "msg": "unreachable"},
+    ]
+    assert r.summary(results) == [
+        "lb1: restored /etc/haproxy/haproxy.cfg; removed 2 firewall rule(s) this run added; reload haproxy",
+        "lb2: nothing had changed",
+        "lb3: the rollback itself failed (unreachable): check it by hand",
+    ]
