@@ -5,6 +5,7 @@ import json
 import re
 import subprocess
 
+import hapair_harness
 import pytest
 from hapair_harness import Probe
 from conftest import LB_NODES, ROOT, VIP, fingerprint, recap, run_site, wait_until
@@ -43,7 +44,8 @@ def test_a_step_failing_after_a_node_changed_puts_every_node_back(lbs):
         f"systemd-run --unit {squatter} --collect timeout 300 python3 -c "
         "'import socket, time; s = socket.socket(); s.bind((\"0.0.0.0\", 8081)); s.listen(); time.sleep(300)'")
     try:
-        assert wait_until(lambda: ":8081 " in lbs[BACKUP].check_output("ss -Htln"), timeout=10)[0]
+        assert wait_until(lambda: "0.0.0.0:8081 " in lbs[BACKUP].check_output("ss -Htlnp | grep python3 || true"),
+                          timeout=10)[0], lbs[BACKUP].check_output("ss -Htlnp")
         before = fingerprint(lbs)
         squatted = {"haproxy_listen_timeout": 3, "haproxy_frontends": [
             {"name": "http_in", "mode": "http", "default_backend": "web", "binds": [{"address": VIP, "port": 80}]},
@@ -58,6 +60,25 @@ def test_a_step_failing_after_a_node_changed_puts_every_node_back(lbs):
         assert result["sent"] > 100 and result["failed"] == 0, f"{result}"
     finally:
         lbs[BACKUP].run(f"systemctl stop {squatter}")
+
+
+def test_a_new_frontend_port_rolls_out_on_a_serving_pair(lbs):
+    """A good change that adds a port: the BACKUP goes first, while the MASTER, which holds the
+    VIP, does not listen on the new port yet; the rollout must not wait for the VIP to answer
+    there. Then the port is served through the VIP, and a run without it takes it away again."""
+    more = {"haproxy_frontends": [
+        {"name": "http_in", "mode": "http", "default_backend": "web", "binds": [{"address": VIP, "port": 80}]},
+        {"name": "http_alt", "mode": "http", "default_backend": "web", "binds": [{"address": VIP, "port": 8081}]}]}
+    with Probe(target=(VIP, 80)) as probe:
+        rc, out = run_site("-e", json.dumps(more))
+    assert rc == 0, out[-3000:]
+    assert probe.summary()["failed"] == 0, probe.summary()
+    answer = hapair_harness.http_get((VIP, 8081), "/", 2.0)
+    assert answer is not None and answer[0] == 200, answer
+    rc, out = run_site()
+    assert rc == 0, out[-3000:]
+    assert hapair_harness.http_get((VIP, 8081), "/", 1.0) is None
+    assert not any("8081" in h.check_output("iptables -S INPUT") for h in lbs.values())
 
 
 def test_the_password_never_shows_with_verbose_diff(lbs, tmp_path):
