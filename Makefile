@@ -14,7 +14,7 @@ export PY_COLORS ?= 0
 export NO_COLOR ?= 1
 export HAPAIR_NODE_IMAGE := $(shell scripts/build-image.sh --print)
 
-.PHONY: help bootstrap collection demo demo-down test unit lint molecule bench clean
+.PHONY: help bootstrap collection demo demo-down test unit properties lint molecule bench clean
 
 help:
 	@sed -n '2,4p' Makefile
@@ -41,6 +41,11 @@ test: collection
 
 unit:
 	pytest -q -n 2 tests/unit
+
+# The property tests with many more generated inventories than CI's 20 (about 3 s each, two at a time).
+properties: bootstrap
+	HAPAIR_PROPERTY_EXAMPLES=$${HAPAIR_PROPERTY_EXAMPLES:-300} pytest -q -n 2 tests/unit/test_properties.py
+	@cat .cache/unit/properties-summary-*.txt
 
 lint:
 	ansible-lint

@@ -222,10 +222,6 @@ def group_password_changes(model, slurped, instances, auth_pass):
     return out
 
 
-def group_listeners(model, frontends):
-    return group.listeners(model, frontends)
-
-
 def group_haproxy_binds(frontends, stats_address=None, stats_port=None):
     return group.haproxy_binds(frontends, stats_address, stats_port)
 
@@ -260,7 +256,6 @@ class FilterModule:
             "group_chain_problem": group_chain_problem,
             "group_sysctls": group_sysctls,
             "group_bad_addresses": group_bad_addresses,
-            "group_listeners": group_listeners,
             "group_bind_sysctls": group_bind_sysctls,
             "group_adverts": group_adverts,
             "group_advert_conflicts": group_advert_conflicts,

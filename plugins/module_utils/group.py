@@ -615,7 +615,7 @@ def listeners(model, frontends):
     vips = {v["address"] for v in (model or {}).get("vips") or []}
     out = []
     for bind in _binds(frontends):
-        item = {"address": canonical_address(bind.get("address")), "port": bind.get("port")}
+        item = {"address": canonical_address(bind.get("address")), "port": as_number(bind.get("port"))}
         if item["address"] in vips and item not in out:
             out.append(item)
     return out
@@ -674,8 +674,9 @@ def frontend_ports(frontends):
     """Every TCP port the HAProxy frontends bind, once each."""
     ports = []
     for bind in _binds(frontends):
-        if bind.get("port") is not None and bind.get("port") not in ports:
-            ports.append(bind.get("port"))
+        port = as_number(bind.get("port"))
+        if port is not None and port not in ports:
+            ports.append(port)
     return ports
 
 
