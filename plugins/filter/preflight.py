@@ -75,6 +75,12 @@ def unknown_variables(names, specs, role, returns=()):
     return validation.unknown_variables(names, validation.spec_options(specs) + list(returns or []), role)
 
 
+def unknown_playbook_variables(names):
+    """Warnings for names (variables set with the prefix hapair_) that no playbook of the
+    collection knows."""
+    return validation.unknown_variables(names, validation.PLAYBOOK_VARIABLES, "hapair")
+
+
 def masked(text, settings):
     """text with every secret among settings ({variable: value}) masked."""
     return validation.masked(text, settings)
@@ -95,6 +101,7 @@ class FilterModule:
             "haproxy_problems": haproxy_problems,
             "setting_problems": setting_problems,
             "unknown_variables": unknown_variables,
+            "unknown_playbook_variables": unknown_playbook_variables,
             "masked": masked,
             "checker_refusal": checker_refusal,
         }

@@ -339,7 +339,7 @@ def _weight_effects(name, members, weight):
     healthy_second, text_second = effective_priority(p2, w_second, True)
     if healthy_top <= healthy_second:
         problems.append(
-            f"instance {name}: keepalived_check_weight is {weight}, and on a healthy group the two highest priorities "
+            f"keepalived_instances ({name}): keepalived_check_weight is {weight}, and on a healthy group the two highest priorities "
             f"become the same, {healthy_top} ({top} at {text_top}, {second} at {text_second}): the higher address "
             f"then holds the VIP, maybe {second}'s, and a healthy pair gives the VIP away. Use a negative weight (the "
             "default is -20), or priorities that stay below 255 with the weight added")
@@ -349,7 +349,7 @@ def _weight_effects(name, members, weight):
     dead_top, text_dead = effective_priority(p1, w_top, False)
     if tracked[top] and dead_top >= healthy_second:
         weak.append(
-            f"instance {name}: keepalived_check_weight is {weight}, but the gap between the two highest priorities "
+            f"keepalived_instances ({name}): keepalived_check_weight is {weight}, but the gap between the two highest priorities "
             f"is {p1 - p2} ({p1} and {p2}): a MASTER whose HAProxy dies would keep the VIP ({top} at {text_dead}, "
             f"{second} at {text_second}). Use a weight larger than {p1 - p2} in absolute value, or narrow the "
             "priorities")
@@ -373,34 +373,34 @@ def group_problems(views, check_weight, weak_weight_ok=False):
     for name, members in by_name.items():
         missing = [n for n in nodes if n not in members]
         if missing:
-            problems.append(f"instance {name} is defined on {', '.join(sorted(members))} but not on "
+            problems.append(f"keepalived_instances ({name}) is defined on {', '.join(sorted(members))} but not on "
                             f"{', '.join(missing)}: define keepalived_instances the same on every node")
         for key, what in (("virtual_router_id", "virtual_router_id"), ("advert_int", "advert_int"),
                           ("version", "keepalived_vrrp_version"), ("auth_type", "keepalived_auth_type")):
             values = {n: m[key] for n, m in members.items()}
             if len({repr(v) for v in values.values()}) > 1:
                 listed = ", ".join(f"{n}: {v!r}" for n, v in values.items())
-                problems.append(f"instance {name}: {what} differs between the nodes ({listed}): it must be the same on "
+                problems.append(f"keepalived_instances ({name}): {what} differs between the nodes ({listed}): it must be the same on "
                                 "every node, or they cannot hear each other and each takes the VIP (split brain)")
         # In canonical form (the model's), so that two spellings of one address are one VIP.
         vipsets = {n: sorted(m["vip_cidrs"]) for n, m in members.items()}
         if len({tuple(v) for v in vipsets.values()}) > 1:
             listed = "; ".join(f"{n}: {', '.join(v)}" for n, v in vipsets.items())
-            problems.append(f"instance {name}: the VIPs differ between the nodes ({listed}): give every node the same vips")
+            problems.append(f"keepalived_instances ({name}): the VIPs differ between the nodes ({listed}): give every node the same vips")
         secrets = {n: m["auth_fingerprint"] for n, m in members.items()}
         if len(set(secrets.values())) > 1:
-            problems.append(f"instance {name}: auth_pass differs between the nodes ({', '.join(members)}): the nodes "
+            problems.append(f"keepalived_instances ({name}): auth_pass differs between the nodes ({', '.join(members)}): the nodes "
                             "would ignore each other's adverts (split brain); give every node the same keepalived_auth_pass")
         priorities = {n: m["priority"] for n, m in members.items()}
         numbers = [p for p in priorities.values() if is_int(p)]
         if len(numbers) != len(set(numbers)):
             listed = ", ".join(f"{n}: {p}" for n, p in priorities.items())
-            problems.append(f"instance {name}: priorities are not distinct ({listed}): give every node its own priority")
+            problems.append(f"keepalived_instances ({name}): priorities are not distinct ({listed}): give every node its own priority")
         masters = [n for n, m in members.items() if m["state"] == "MASTER"]
         deferring = all(m["nopreempt"] or m["preempt_delay"] for m in members.values())
         if len(masters) != 1 and not (not masters and deferring):
             listed = ", ".join(masters) if masters else "none"
-            problems.append(f"instance {name}: MASTER on {listed}: exactly one node must be MASTER (the instance's "
+            problems.append(f"keepalived_instances ({name}): MASTER on {listed}: exactly one node must be MASTER (the instance's "
                             "master, by default the group's first node), or all BACKUP with nopreempt or preempt_delay")
         if any(m["unicast"] for m in members.values()):
             sources = {n: m["unicast_src_ip"] for n, m in members.items()}
@@ -408,7 +408,7 @@ def group_problems(views, check_weight, weak_weight_ok=False):
                 others = {s for n, s in sources.items() if n != node}
                 strangers = [p for p in member["unicast_peers"] if p not in others]
                 if strangers:
-                    problems.append(f"instance {name}: on {node}, unicast_peers has {', '.join(map(str, strangers))}, which "
+                    problems.append(f"keepalived_instances ({name}): on {node}, unicast_peers has {', '.join(map(str, strangers))}, which "
                                     f"is no other member's unicast_src_ip ({', '.join(sorted(map(str, others)))}): "
                                     "peers must be the group's own members")
         if any(m["track_haproxy"] for m in members.values()) and is_int(check_weight) and is_int_range(check_weight):
@@ -449,11 +449,11 @@ def address_problems(model):
     for vip in (model or {}).get("vips") or []:
         why = _unusable(vip.get("cidr") or "")
         if why:
-            problems.append(f"instance {vip.get('instance')}: VIP {vip.get('cidr')} {why}: use a host address of "
+            problems.append(f"keepalived_instances ({vip.get('instance')}): VIP {vip.get('cidr')} {why}: use a host address of "
                             "the subnet that no host has yet")
         if vip.get("address") in own:
             member, interface = own[vip["address"]]
-            problems.append(f"instance {vip.get('instance')}: VIP {vip['address']} is {member}'s own address on "
+            problems.append(f"keepalived_instances ({vip.get('instance')}): VIP {vip['address']} is {member}'s own address on "
                             f"{interface}: the node holding the VIP would take it from {member} (and lose it with "
                             "keepalived); use an address of the subnet that no host has yet")
     for member, node in ((model or {}).get("nodes") or {}).items():
@@ -463,12 +463,13 @@ def address_problems(model):
                 carriers.setdefault(address_only(cidr), []).append(inst.get("name"))
         for address, names in carriers.items():
             if len(names) > 1:
-                problems.append(f"VIP {address} is in the vips of {' and '.join(map(str, names))} on {member}: each "
+                problems.append(f"keepalived_instances: VIP {address} is in the vips of {' and '.join(map(str, names))} on {member}: each "
                                 "VIP belongs to one instance, or two elections fight over it; remove it from all but one")
     return sorted(set(problems), key=problems.index)
 
 
 def _port_problem(where, port):
+    port = as_number(port)  # '8080' (as -e gives it) is the port 8080
     if not is_int(port) or not 1 <= port <= 65535:
         return f"{where}: port is {port!r}: use a whole number from 1 to 65535"
     return None
@@ -524,11 +525,12 @@ def _listener_problems(frontends, stats_address, stats_port):
         if not isinstance(frontend, dict):
             continue
         for bind_index, bind in enumerate(frontend.get("binds") or []):
-            if isinstance(bind, dict) and is_int(bind.get("port")):
+            if isinstance(bind, dict) and is_int(as_number(bind.get("port"))):
                 listeners.append((f"haproxy_frontends[{index}] ({frontend.get('name')}).binds[{bind_index}]",
-                                  address_only(str(bind.get("address", ""))), int(bind["port"])))
-    if stats_address is not None and is_int(stats_port):
-        listeners.append(("haproxy_stats_address/haproxy_stats_port", address_only(str(stats_address or "")), int(stats_port)))
+                                  address_only(str(bind.get("address", ""))), as_number(bind["port"])))
+    if stats_address is not None and is_int(as_number(stats_port)):
+        listeners.append(("haproxy_stats_address/haproxy_stats_port", address_only(str(stats_address or "")),
+                          as_number(stats_port)))
     for where, address, port in listeners:
         clash = next((w for (a, p), w in seen.items() if p == port and _overlap(a, address)), None)
         if clash:
@@ -636,15 +638,24 @@ def spec_options(specs):
     return sorted({option for entry in entries.values() if isinstance(entry, dict) for option in entry.get("options") or {}})
 
 
+# The variables of the collection's playbooks (site.yml, verify.yml, status.yml), which share
+# the prefix hapair_ (README.md, "Playbook variables").
+PLAYBOOK_VARIABLES = ("hapair_lb_group", "hapair_rollout_batch", "hapair_verify_timeout")
+
+
 def unknown_variables(names, known, role):
     """A warning for each of names (variables set with the role's prefix) that the role does not
-    know, naming the closest known variable: a misspelt variable is otherwise ignored."""
+    know, naming the closest known variable: a misspelt variable is otherwise ignored. role
+    'hapair' stands for the playbooks (PLAYBOOK_VARIABLES)."""
     warnings = []
     # Compared without the prefix they share, which would make any two names look alike.
     cut = len(role) + 1
     tails = {name[cut:]: name for name in known}
+    owner = "no playbook of the collection has such a variable" if role == "hapair" else f"the {role} role has no such variable"
     for name in sorted(set(names) - set(known)):
         close = difflib.get_close_matches(name[cut:], list(tails), n=1, cutoff=0.6)
-        hint = f"did you mean {tails[close[0]]}?" if close else f"see ansible-doc -t role hapair.loadbalancer.{role}"
-        warnings.append(f"{name} is set, but the {role} role has no such variable, so it is ignored: {hint}")
+        hint = f"did you mean {tails[close[0]]}?" if close else (
+            "see the playbook variables in the collection's README" if role == "hapair"
+            else f"see ansible-doc -t role hapair.loadbalancer.{role}")
+        warnings.append(f"{name} is set, but {owner}, so it is ignored: {hint}")
     return warnings

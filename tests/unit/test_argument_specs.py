@@ -79,7 +79,7 @@ def test_every_guardrail_case_is_documented():
     root = ROLES.parent
     doc = (root / "docs" / "guardrails.md").read_text()
     for case in sorted((root / "tests" / "guardrails").glob("*.yml")):
-        expect = yaml.safe_load(case.read_text())["hapair_case_expect"]
+        expect = yaml.safe_load(case.read_text())["guardrail_expect"]
         assert f"`{case.stem}`" in doc and expect in doc, case.name
 
 

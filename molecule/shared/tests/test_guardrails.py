@@ -43,7 +43,7 @@ def test_the_catalogue_is_complete():
 def test_bad_input_fails_before_any_host_changes(catalogue, case: Path):
     before, runs = catalogue
     rc, out, after = runs[case]
-    expect = yaml.safe_load(case.read_text())["hapair_case_expect"]
+    expect = yaml.safe_load(case.read_text())["guardrail_expect"]
     assert rc != 0, f"{case.name}: site.yml passed\n{out[-2000:]}"
     assert expect in out, f"{case.name}: expected {expect!r} in the output\n{out[-3000:]}"
     # It stopped in the checks: no later play started, no task changed anything.

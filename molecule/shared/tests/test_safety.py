@@ -134,9 +134,12 @@ def test_drift_is_repaired_by_the_next_run(lbs):
 
 
 def test_check_mode_with_diff_on_the_converged_pair_changes_nothing(lbs):
-    """site.yml --check --diff on the converged pair: no failure, changed=0, nothing touched."""
+    """site.yml --check --diff on the converged pair: no failure, changed=0, nothing touched.
+    A misspelt playbook variable is named, with the one meant."""
     before = fingerprint(lbs)
-    rc, out = run_site("--check", "--diff")
+    rc, out = run_site("--check", "--diff", "-e", "hapair_rollout_bach=2")
     assert rc == 0, out[-3000:]
+    assert "hapair_rollout_bach is set, but no playbook of the collection has such a variable" in out, out[-3000:]
+    assert "did you mean hapair_rollout_batch?" in out, out[-3000:]
     assert recap(out) and all("changed=0" in line for line in recap(out)), recap(out)
     assert fingerprint(lbs) == before

@@ -1,5 +1,8 @@
 """The preflight rules: each bad input gives a message naming the variable, the value and the fix."""
 
+import re
+from pathlib import Path
+
 import pytest
 from ansible_collections.hapair.loadbalancer.plugins.module_utils import group as g
 from ansible_collections.hapair.loadbalancer.plugins.module_utils import validation as v
@@ -141,7 +144,7 @@ def test_a_consistent_group_is_fine():
     ({"lb2": ({}, {"vrrp_version": 3})}, "keepalived_vrrp_version differs between the nodes"),
     ({"lb2": ({"priority": 100}, {})}, "priorities are not distinct (lb1: 100, lb2: 100)"),
     ({"lb2": ({"master": "lb2"}, {})}, "MASTER on lb1, lb2: exactly one node must be MASTER"),
-    ({"lb2": ({"name": "VI_2"}, {})}, "instance VI_1 is defined on lb1 but not on lb2"),
+    ({"lb2": ({"name": "VI_2"}, {})}, "keepalived_instances (VI_1) is defined on lb1 but not on lb2"),
 ])
 def test_group_rules(per_node, expected):
     found, _ = group(views(**per_node))
@@ -332,6 +335,10 @@ def test_every_listener_is_used_once():
     found = hp([frontend(), other], [backend()])
     assert any("haproxy_frontends[1] (http_alt).binds[0]: 192.0.2.100:80 is also where haproxy_frontends[0] (http_in).binds[0] listens"
                in p for p in found), found
+    # A port typed as a string ('-e' JSON, a quoted YAML value) is that port: accepted, and the same listener.
+    assert hp([{**frontend(), "binds": [{"address": "192.0.2.100", "port": "80"}]}], [backend()]) == []
+    found = hp([frontend(), {**other, "binds": [{"address": "192.0.2.100", "port": "80"}]}], [backend()])
+    assert any("192.0.2.100:80 is also where haproxy_frontends[0] (http_in).binds[0] listens" in p for p in found), found
     # A wildcard takes the port on every address; the same address spelt twice is one listener.
     found = hp([frontend(), {**other, "binds": [{"address": "*", "port": 80}]}], [backend()])
     assert any("*:80 is also where haproxy_frontends[0] (http_in)" in p for p in found), found
@@ -445,6 +452,18 @@ def test_a_misspelt_variable_is_named_with_the_closest_known_one():
     assert v.unknown_variables(["keepalived_zzz"], known, "keepalived") == [
         "keepalived_zzz is set, but the keepalived role has no such variable, so it is ignored: "
         "see ansible-doc -t role hapair.loadbalancer.keepalived"]
+
+
+def test_a_misspelt_playbook_variable_is_named_too():
+    assert v.unknown_variables(["hapair_rollout_bach", "hapair_lb_group"], v.PLAYBOOK_VARIABLES, "hapair") == [
+        "hapair_rollout_bach is set, but no playbook of the collection has such a variable, so it is ignored: "
+        "did you mean hapair_rollout_batch?"]
+    # Every hapair_ variable the playbooks read is known, and no other.
+    root = Path(v.__file__).resolve().parents[2]
+    read = set()
+    for path in (root / "playbooks").glob("*.yml"):
+        read |= set(re.findall(r"\bhapair_[a-z_]+", path.read_text()))
+    assert read == set(v.PLAYBOOK_VARIABLES), read
 
 
 def test_every_entry_point_s_options_are_known():
