@@ -338,11 +338,15 @@ def _weight_effects(name, members, weight):
     healthy_top, text_top = effective_priority(p1, w_top, True)
     healthy_second, text_second = effective_priority(p2, w_second, True)
     if healthy_top <= healthy_second:
+        # Equal (both held at 254), or the second above: its weight counts where the top's does not.
+        effect = (f"become the same, {healthy_top}" if healthy_top == healthy_second
+                  else f"swap places, {second} above {top}")
+        who = (f"the higher address then holds the VIP, maybe {second}'s" if healthy_top == healthy_second
+               else f"{second} then holds the VIP")
         problems.append(
             f"keepalived_instances ({name}): keepalived_check_weight is {weight}, and on a healthy group the two highest priorities "
-            f"become the same, {healthy_top} ({top} at {text_top}, {second} at {text_second}): the higher address "
-            f"then holds the VIP, maybe {second}'s, and a healthy pair gives the VIP away. Use a negative weight (the "
-            "default is -20), or priorities that stay below 255 with the weight added")
+            f"{effect} ({top} at {text_top}, {second} at {text_second}): {who}, and a healthy pair gives the VIP away. "
+            "Use a negative weight (the default is -20), or priorities that stay below 255 with the weight added")
         return problems, weak
     # The top node's HAProxy dies: it must fall below the next node, or the VIP stays on a node
     # that serves nothing. (Where its HAProxy is not watched, track_haproxy off, no weight acts.)

@@ -170,6 +170,10 @@ def test_a_positive_weight_that_saturates_would_hand_a_healthy_pair_s_vip_away()
                "254 (lb1 at 250 + 20 = 270, held at 254, lb2 at 240 + 20 = 260, held at 254)" in p for p in found), found
     # A positive weight that stays below the cap moves the VIP when HAProxy dies: fine.
     assert group(views(lb1=({"priority": 200}, {}), lb2=({"priority": 190}, {})), weight=20) == ([], [])
+    # The top node's HAProxy unwatched: the second one's weight lifts it above, and the message says so.
+    found, _ = group(views(lb1=({"priority": 200}, {"track_haproxy": False}), lb2=({"priority": 190}, {})), weight=20)
+    assert any("the two highest priorities swap places, lb2 above lb1 (lb1 at 200, lb2 at 190 + 20 = 210): "
+               "lb2 then holds the VIP" in p for p in found), found
 
 
 def test_a_weight_is_judged_by_its_effect_with_the_arithmetic():
