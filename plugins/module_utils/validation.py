@@ -44,6 +44,9 @@ PATH = re.compile(r"/[A-Za-z0-9_.+/-]*")
 HOST = re.compile(r"[A-Za-z0-9.:-]{1,253}")
 PORT = re.compile(r"6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}")
 LOGIN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+# A balance line: an algorithm HAProxy knows, then its arguments, on one line.
+BALANCE = re.compile(r"(roundrobin|static-rr|leastconn|first|source|uri|url_param|random(\([0-9]+\))?"
+                     r"|hdr\([!-'*-~]+\)|rdp-cookie(\([!-'*-~]+\))?|hash)([ \t][^\r\n\x00]*)?")
 RULES = {NAME: "1 to 64 letters, digits or _ . : -",
          TOKEN: "one word: no spaces, line breaks, #, quotes, backslashes or braces",
          KEEPALIVED_WORD: "one word of printable ASCII: no spaces, line breaks, # or ! (a comment in keepalived.conf), "
@@ -52,12 +55,14 @@ RULES = {NAME: "1 to 64 letters, digits or _ . : -",
          PATH: "an absolute path of letters, digits and _ . + - /",
          HOST: "an IP address or a host name (letters, digits and . : -)",
          PORT: "a port number from 1 to 65535",
-         LOGIN: "1 to 64 letters, digits or _ . - (no colon: it separates the user from the password)"}
+         LOGIN: "1 to 64 letters, digits or _ . - (no colon: it separates the user from the password)",
+         BALANCE: "an algorithm HAProxy knows (roundrobin, static-rr, leastconn, first, source, random, uri, url_param, "
+                  "hdr(NAME), rdp-cookie(NAME) or hash), then its arguments, on one line"}
 LINE_BREAKS = re.compile(r"[\r\n\x00]")
 # Settings that land in haproxy.cfg, keepalived.conf or the helper script as one word; secrets
 # are named in a refusal, never shown.
 SCALARS = {
-    "haproxy_mode": TOKEN, "haproxy_balance": None, "haproxy_maxconn": TOKEN, "haproxy_check_inter": TOKEN,
+    "haproxy_mode": TOKEN, "haproxy_balance": BALANCE, "haproxy_maxconn": TOKEN, "haproxy_check_inter": TOKEN,
     "haproxy_check_fall": TOKEN, "haproxy_check_rise": TOKEN, "haproxy_timeout_connect": TOKEN,
     "haproxy_timeout_client": TOKEN, "haproxy_timeout_server": TOKEN, "haproxy_timeout_http_request": TOKEN,
     "haproxy_stats_address": TOKEN, "haproxy_stats_uri": TOKEN, "haproxy_stats_user": LOGIN,
@@ -607,7 +612,7 @@ def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats
         where = _named(problems, backend_names, f"haproxy_backends[{index}]", backend, "backend")
         if where is None:
             continue
-        problems += _fields(where, backend, {"mode": TOKEN, "balance": None, "cookie": TOKEN})
+        problems += _fields(where, backend, {"mode": TOKEN, "balance": BALANCE, "cookie": TOKEN})
         if isinstance(backend.get("health_check"), dict):
             problems += _fields(f"{where}.health_check", backend["health_check"],
                                 {"method": TOKEN, "path": TOKEN, "expect_status": TOKEN})

@@ -210,6 +210,8 @@ def test_a_number_given_with_a_plus_sign_is_still_a_number():
     ("keepalived_check_port", "8404'"),
     ("keepalived_check_port", 70000),
     ("haproxy_stats_user", "ad:min"),
+    ("haproxy_balance", "nonsense"), ("haproxy_balance", "roundrobin\n    server x 1.2.3.4:80"),
+    ("haproxy_balance", "hdr(a b)"),
 ])
 def test_a_setting_that_reaches_a_shell_or_user_password_is_refused(name, value):
     found = v.scalar_problems({name: value})
@@ -227,6 +229,8 @@ def test_a_port_from_haproxy_s_stats_port_says_so():
     ("keepalived_check_address", "127.0.0.1"), ("keepalived_check_address", "::1"),
     ("keepalived_check_address", "localhost"), ("keepalived_check_port", 8404), ("keepalived_check_port", "65535"),
     ("haproxy_balance", "url_param userid"), ("haproxy_stats_user", "admin"),
+    ("haproxy_balance", "hdr(Host)"), ("haproxy_balance", "random(2)"), ("haproxy_balance", "rdp-cookie"),
+    ("haproxy_balance", "hash req.cookie(id)"), ("haproxy_balance", "uri len 12 depth 2"),
 ])
 def test_the_usual_settings_pass(name, value):
     assert v.scalar_problems({name: value}) == []
