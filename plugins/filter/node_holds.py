@@ -140,6 +140,11 @@ def rollback_summary(results):
     return restore.summary(results)
 
 
+def rollback_complete(results):
+    """Whether lb_group's rollback.yml put back every node it ran on."""
+    return restore.complete(results)
+
+
 class FilterModule:
     """hapair.loadbalancer node_state filters."""
 
@@ -154,4 +159,5 @@ class FilterModule:
             "node_sysctls_on": node_sysctls_on,
             "node_read_union": node_read_union,
             "rollback_summary": rollback_summary,
+            "rollback_complete": rollback_complete,
         }

@@ -621,19 +621,22 @@ def listeners(model, frontends):
     return out
 
 
-WILDCARD_ADDRESSES = ("", "*", "0.0.0.0", "::")
+def _any_address(address):
+    """A bind or socket address, canonical; every IPv4 address ('', '*', 0.0.0.0) as '0.0.0.0',
+    every IPv6 one as '::'."""
+    text = str(address if address is not None else "")
+    return "0.0.0.0" if text in ("", "*") else canonical_address(text)
 
 
 def haproxy_binds(frontends, stats_address=None, stats_port=None):
     """Every (address, port) haproxy.cfg binds, once each: the frontends' binds, then the stats
-    page's (stats_address None: the page is off); addresses canonical, a wildcard as ''."""
+    page's (stats_address None: the page is off); addresses canonical."""
     out = []
     pairs = [(bind.get("address"), bind.get("port")) for bind in _binds(frontends)]
     if stats_address is not None:
         pairs.append((stats_address, stats_port))
     for address, port in pairs:
-        address = "" if str(address if address is not None else "") in WILDCARD_ADDRESSES else canonical_address(address)
-        item = {"address": address, "port": as_number(port)}
+        item = {"address": _any_address(address), "port": as_number(port)}
         if item not in out:
             out.append(item)
     return out
@@ -644,21 +647,23 @@ def hostport(address, port=None):
     may be a bind mapping instead. An empty address (every IPv4 address) reads ':port'."""
     if isinstance(address, dict):
         address, port = address.get("address"), address.get("port")
+    port = as_number(port)  # ' 8080' or '+8080' (as -e may give it) is written 8080
     text = str(address if address is not None else "")
     return f"[{text}]:{port}" if ":" in text else f"{text}:{port}"
 
 
 def _listening(ss_lines, process):
-    """(address, port) of each TCP socket of process in `ss -Htlnp` output; a wildcard as ''."""
+    """(address, port) of each TCP socket of process in `ss -Htlnp` output (ss writes a dual-stack
+    socket on every address as '*', and an interface after '%')."""
     found = set()
     for line in ss_lines or []:
         words = str(line).split()
         if len(words) < 4 or f'(("{process}",' not in line:
             continue
         host, _, port = words[3].rpartition(":")
-        host = host.strip("[]").split("%")[0]
+        host = host.split("%")[0].strip("[]")
         if port.isdigit():
-            found.add(("" if host in WILDCARD_ADDRESSES else canonical_address(host), int(port)))
+            found.add(("::" if host == "*" else _any_address(host), int(port)))
     return found
 
 

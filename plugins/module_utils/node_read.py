@@ -41,8 +41,10 @@ def _name(lookup, number):
 
 
 def read_text(path):
+    """The file's text with its line endings as they are; bytes that are not UTF-8 come back as
+    surrogates, which write_text() turns into the same bytes."""
     try:
-        with open(path) as handle:
+        with open(path, encoding="utf-8", errors="surrogateescape", newline="") as handle:
             return handle.read()
     except OSError:
         return None
@@ -111,9 +113,16 @@ def script_refusal(path):
         current = os.path.dirname(current)
 
 
-def iptables(module, command="iptables-save"):
+def iptables_read(module, command="iptables-save"):
+    """(the lines of the filter table, whether listing it failed): no lines and no failure when
+    the command is not installed."""
     save = module.get_bin_path(command)
     if not save:
-        return []
+        return [], False
     rc, out, _ = module.run_command([save, "-t", "filter"])
-    return out.splitlines() if rc == 0 else []
+    return (out.splitlines(), False) if rc == 0 else ([], True)
+
+
+def iptables(module, command="iptables-save"):
+    """The lines of the filter table; empty when the command is not installed or fails."""
+    return iptables_read(module, command)[0]

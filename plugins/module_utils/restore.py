@@ -33,7 +33,10 @@ def rule_deletions(family, before_lines, current_lines, marker=RULE_MARKER):
     left = [line for line in current if line.startswith("-A ") and line not in added]
     tool = "iptables" if family == "ipv4" else "ip6tables"
     for line in current:
-        chain = line.split()[0][1:] if line.startswith(":") else None
+        words = line.split()
+        # A chain of one's own shows with the policy '-'; a built-in one (INPUT) is never deleted,
+        # also where the read found no table at all (iptables not yet installed).
+        chain = words[0][1:] if line.startswith(":") and len(words) > 1 and words[1] == "-" else None
         if chain and ":" + chain not in known and not any(chain in (rule.split()[1], rule.split()[-1]) for rule in left):
             commands.append([tool, "-t", "filter", "-X", chain])
     return commands
@@ -42,9 +45,11 @@ def rule_deletions(family, before_lines, current_lines, marker=RULE_MARKER):
 def service_actions(before, now, restored):
     """{service: [systemctl verbs]} that put each service back as the read found it (before and
     now: {name: {active, enabled}}); one whose file was restored (restored: names) and that ran
-    before and runs now is reloaded."""
+    before and runs now is reloaded. A service the read did not see is left alone."""
     actions = {}
     for name, was in (before or {}).items():
+        if not was:
+            continue
         state = (now or {}).get(name) or {}
         verbs = []
         if was.get("active") and not state.get("active"):
@@ -66,8 +71,9 @@ def summary(results):
     lines = []
     for result in results or []:
         node = result.get(result.get("ansible_loop_var") or "item") or "?"
-        if result.get("failed"):
-            lines.append(f"{node}: the rollback itself failed ({result.get('msg') or 'no reason given'}): check it by hand")
+        if result.get("unreachable") or result.get("failed"):
+            why = "could not reach it" if result.get("unreachable") else "failed"
+            lines.append(f"{node}: the rollback {why} ({result.get('msg') or 'no reason given'}): check it by hand")
             continue
         done = result.get("restored") or {}
         parts = []
@@ -79,5 +85,13 @@ def summary(results):
             parts.append("reset " + ", ".join(done["sysctl"]))
         for service, verbs in (done.get("services") or {}).items():
             parts.append(f"{'/'.join(verbs)} {service}")
+        for problem in done.get("left") or []:
+            parts.append(f"left {problem}")
         lines.append(f"{node}: " + ("; ".join(parts) if parts else "nothing had changed"))
     return lines
+
+
+def complete(results):
+    """Whether the rollback put back every node it ran on (none unreachable, failed or left)."""
+    return all(not (r.get("unreachable") or r.get("failed") or (r.get("restored") or {}).get("left"))
+               for r in results or [])

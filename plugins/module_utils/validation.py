@@ -104,11 +104,25 @@ def secrets(settings):
 
 
 def masked(text, settings):
-    """text with every secret of settings (see secrets()) replaced by MASK."""
+    """text with every secret of settings (see secrets()) replaced by MASK: each stretch that any
+    occurrence of any secret covers, overlapping ones together, becomes one MASK."""
     text = "" if text is None else str(text)
+    covered = [False] * len(text)
     for secret in secrets(settings):
-        text = text.replace(secret, MASK)
-    return text
+        start = text.find(secret)
+        while start != -1:
+            covered[start:start + len(secret)] = [True] * len(secret)
+            start = text.find(secret, start + 1)
+    out, index = [], 0
+    while index < len(text):
+        if covered[index]:
+            while index < len(text) and covered[index]:
+                index += 1
+            out.append(MASK)
+        else:
+            out.append(text[index])
+            index += 1
+    return "".join(out)
 
 
 def checker_refusal(result, path, host, settings):
@@ -118,8 +132,10 @@ def checker_refusal(result, path, host, settings):
     result = result or {}
     words = " ".join(str(result.get(part) or "").strip() for part in ("stdout", "stderr")
                      if str(result.get(part) or "").strip())
-    message = f"The new {path} did not replace the live one on {host}: {result.get('msg') or 'it was refused'}"
-    return masked(message + (f": {words}" if words else ""), settings)
+    # Only the checker's words are masked: a short secret would otherwise also hide the letters
+    # of the path and the host.
+    message = f"The new {path} did not replace the live one on {host}: "
+    return message + masked(str(result.get("msg") or "it was refused") + (f": {words}" if words else ""), settings)
 
 
 def _label(index, instance):
@@ -650,6 +666,8 @@ def spec_options(specs):
 # The variables of the collection's playbooks (site.yml, verify.yml, status.yml), which share
 # the prefix hapair_ (README.md, "Playbook variables").
 PLAYBOOK_VARIABLES = ("hapair_lb_group", "hapair_rollout_batch", "hapair_verify_timeout")
+# Variables that are gone, with what replaces them.
+REMOVED_VARIABLES = {"hapair_rollout_timeout": "haproxy_listen_timeout (HAProxy's wait after each change)"}
 
 
 def unknown_variables(names, known, role):
@@ -662,6 +680,9 @@ def unknown_variables(names, known, role):
     tails = {name[cut:]: name for name in known}
     owner = "no playbook of the collection has such a variable" if role == "hapair" else f"the {role} role has no such variable"
     for name in sorted(set(names) - set(known)):
+        if name in REMOVED_VARIABLES:
+            warnings.append(f"{name} is set, but it is no longer used, so it is ignored: set {REMOVED_VARIABLES[name]}")
+            continue
         close = difflib.get_close_matches(name[cut:], list(tails), n=1, cutoff=0.6)
         hint = f"did you mean {tails[close[0]]}?" if close else (
             "see the playbook variables in the collection's README" if role == "hapair"

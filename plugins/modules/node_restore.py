@@ -14,11 +14,13 @@ description:
   - Given what C(hapair.loadbalancer.node_state) read on the node before a run, puts back what
     the run changed there, in one remote call. site.yml calls it on every node when a step of
     its rollout fails.
-  - Files are written back with their old text, mode, owner and group (atomically), or removed
-    when they did not exist. Kernel parameters get their old live value. Filter rules carrying
-    the marker that the tables did not have are deleted, then any chain the run created;
-    nothing without the marker is touched. Services are started, stopped, enabled or disabled
-    as they were, and a running service whose file was put back is reloaded.
+  - In this order, each step going on past another's failure (reported under C(left)) - files
+    are written back with their old text, owner, group and mode (atomically), or removed when
+    they did not exist; kernel parameters get their old live value; services are started,
+    stopped, enabled or disabled as they were, and a running service whose file was put back is
+    reloaded; then the filter rules carrying the marker that the tables did not have are
+    deleted, and any chain of its own the run created (nothing without the marker, and no
+    built-in chain, is touched), and the rules are saved with O(persist).
   - Packages the run installed stay installed.
 author:
   - hapair.loadbalancer maintainers
@@ -26,7 +28,8 @@ options:
   before:
     description:
       - The C(state) that C(hapair.loadbalancer.node_state) returned on this node before the run; it
-        must hold C(files) and C(contents) for every file of O(restore).
+        must hold C(files) and C(contents) for every file of O(restore). A family in its
+        C(iptables_failed) keeps its rules.
     type: dict
     required: true
   restore:
@@ -83,7 +86,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 restored:
-  description: What was put back (never a file's content).
+  description: What was put back, in check mode what would be (never a file's content).
   returned: always
   type: dict
   contains:
@@ -102,6 +105,10 @@ restored:
     services:
       description: Service to the systemctl verbs run for it.
       type: dict
+    left:
+      description: What could not be put back, and why (the rollback is then incomplete).
+      type: list
+      elements: str
 """
 
 import grp
@@ -114,12 +121,12 @@ from ansible_collections.hapair.loadbalancer.plugins.module_utils.restore import
     file_differs, rule_deletions, service_actions,
 )
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.node_read import (
-    file_state, iptables, read_text, services, sysctl,
+    file_state, iptables_read, read_text, services, sysctl,
 )
 
 
 def put_back(path, before):
-    """Write the file's old text with its old mode, owner and group, or remove it."""
+    """Write the file's old text with its old owner, group and mode, or remove it."""
     if not before.get("exists"):
         if os.path.lexists(path):
             os.unlink(path)
@@ -127,11 +134,11 @@ def put_back(path, before):
     directory = os.path.dirname(path) or "."
     handle, temporary = tempfile.mkstemp(prefix=".hapair-restore.", dir=directory)
     try:
-        with os.fdopen(handle, "w") as out:
+        with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape", newline="") as out:
             out.write(before.get("content") or "")
+        # chown first: it clears the set-id bits that the mode may carry.
+        os.chown(temporary, _id(pwd.getpwnam, before.get("owner")), _id(grp.getgrnam, before.get("group")))
         os.chmod(temporary, int(before.get("mode") or "0600", 8))
-        os.chown(temporary, pwd.getpwnam(before["owner"]).pw_uid if before.get("owner") else 0,
-                 grp.getgrnam(before["group"]).gr_gid if before.get("group") else 0)
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
@@ -139,10 +146,20 @@ def put_back(path, before):
         raise
 
 
+def _id(lookup, name):
+    """The number of a user or group name as the read gave it (a number where it had no name)."""
+    if name is None or name == "":
+        return 0
+    try:
+        return lookup(name)[2]
+    except KeyError:
+        return int(name)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            before=dict(type="dict", required=True),
+            before=dict(type="dict", required=True, no_log=True),
             restore=dict(type="list", elements="dict", default=[], options=dict(
                 path=dict(type="path", required=True), service=dict(type="str"))),
             services=dict(type="list", elements="str", default=[]),
@@ -155,18 +172,30 @@ def main():
     )
     p = module.params
     before = p["before"] or {}
-    done = {"files": [], "sysctl": [], "rules": [], "services": {}}
+    # What was put back (in check mode: what would be), and what could not be: each step goes on
+    # past another's failure, so a node is put back as far as it can be.
+    done = {"files": [], "sysctl": [], "rules": [], "services": {}, "left": []}
     restored_services = set()
 
+    def attempt(what, action):
+        if module.check_mode:
+            return True
+        try:
+            action()
+            return True
+        except Exception as exc:  # noqa: BLE001 (reported, and the other steps go on)
+            done["left"].append("%s as it is (%s)" % (what, exc))
+            return False
+
+    # 1. The files, then 2. the kernel parameters: what the daemons will read.
     for item in p["restore"]:
         path = item["path"]
         was = dict((before.get("files") or {}).get(path) or {})
         if "exists" not in was:
-            module.fail_json(msg="the read before the run has no state of %s: nothing to put back" % path, restored=done)
+            done["left"].append("%s as it is (the read before the run has no state of it)" % path)
+            continue
         was["content"] = (before.get("contents") or {}).get(path)
-        if file_differs(was, file_state(path), read_text(path)):
-            if not module.check_mode:
-                put_back(path, was)
+        if file_differs(was, file_state(path), read_text(path)) and attempt(path, lambda: put_back(path, was)):
             done["files"].append(path)
             if item.get("service"):
                 restored_services.add(item["service"])
@@ -175,31 +204,56 @@ def main():
     for name in p["sysctl"]:
         old = (before.get("sysctl") or {}).get(name)
         if old is not None and now.get(name) != old:
-            if not module.check_mode:
+            def write(name=name, old=old):
                 with open("/proc/sys/" + name.replace(".", "/"), "w") as handle:
                     handle.write(old)
-            done["sysctl"].append(name)
+            if attempt(name, write):
+                done["sysctl"].append(name)
 
-    if p["iptables"]:
-        for family, save in (("ipv4", "iptables-save"), ("ipv6", "ip6tables-save")):
-            for argv in rule_deletions(family, before.get("iptables" if family == "ipv4" else "ip6tables"),
-                                       iptables(module, save), p["marker"]):
-                if not module.check_mode:
-                    rc, _, err = module.run_command(argv)
-                    if rc != 0:
-                        module.fail_json(msg="%s failed: %s" % (" ".join(argv[:5]), err.strip()), restored=done)
-                done["rules"].append(argv)
-        if done["rules"] and p["persist"] and not module.check_mode and module.get_bin_path(p["persist"][0]):
-            module.run_command(p["persist"], check_rc=True)
-
-    actions = service_actions({name: (before.get("services") or {}).get(name) or {} for name in p["services"]},
+    # 3. The services, which then run the old files (while the new firewall rules still let
+    # every node's adverts through).
+    seen = before.get("services") or {}
+    actions = service_actions({name: seen.get(name) for name in p["services"] if name in seen},
                               services(module, p["services"]), restored_services)
-    systemctl = module.get_bin_path("systemctl", required=bool(actions))
+    systemctl = module.get_bin_path("systemctl")
     for name, verbs in actions.items():
         for verb in verbs:
+            if systemctl is None:
+                done["left"].append("%s as it runs (no systemctl)" % name)
+                break
             if not module.check_mode:
-                module.run_command([systemctl, verb, name], check_rc=True)
-        done["services"][name] = verbs
+                rc, _, err = module.run_command([systemctl, verb, name])
+                if rc != 0:
+                    done["left"].append("%s: systemctl %s failed (%s)" % (name, verb, err.strip()))
+                    continue
+            done["services"].setdefault(name, []).append(verb)
+
+    # 4. The filter rules this run added, then 5. saving them.
+    if p["iptables"]:
+        failed = before.get("iptables_failed") or []
+        for family, save in (("ipv4", "iptables-save"), ("ipv6", "ip6tables-save")):
+            current, failed_now = iptables_read(module, save)
+            if family in failed or failed_now:
+                if any(line.startswith("-A ") for line in current):
+                    done["left"].append("the %s rules as they are (their table could not be listed)" % family)
+                continue
+            for argv in rule_deletions(family, before.get("iptables" if family == "ipv4" else "ip6tables"),
+                                       current, p["marker"]):
+                tool = module.get_bin_path(argv[0])
+                if tool is None:
+                    done["left"].append("the %s rules as they are (no %s)" % (family, argv[0]))
+                    break
+                if not module.check_mode:
+                    rc, _, err = module.run_command([tool] + argv[1:])
+                    if rc != 0:
+                        done["left"].append("%s (%s)" % (" ".join(argv[3:]), err.strip()))
+                        continue
+                done["rules"].append(argv)
+        persist = module.get_bin_path(p["persist"][0]) if p["persist"] else None
+        if done["rules"] and persist and not module.check_mode:
+            rc, _, err = module.run_command([persist] + p["persist"][1:])
+            if rc != 0:
+                done["left"].append("the saved rules as they are (%s failed: %s)" % (" ".join(p["persist"]), err.strip()))
 
     changed = bool(done["files"] or done["sysctl"] or done["rules"] or done["services"])
     module.exit_json(changed=changed, restored=done)

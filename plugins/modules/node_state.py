@@ -128,11 +128,15 @@ state:
       description: The lines of C(ip6tables-save -t filter), empty when it is not installed or fails.
       type: list
       elements: str
+    iptables_failed:
+      description: The families (C(ipv4), C(ipv6)) whose save command is installed but failed.
+      type: list
+      elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.node_read import (
-    file_state, iptables, packages, read_text, script_refusal, services, sysctl, users,
+    file_state, iptables_read, packages, read_text, script_refusal, services, sysctl, users,
 )
 
 
@@ -159,9 +163,11 @@ def main():
         "sysctl": sysctl(p["sysctl"]),
         "users": users(p["users"]),
         "scripts": {path: script_refusal(path) for path in p["scripts"]},
-        "iptables": iptables(module) if p["iptables"] else [],
-        "ip6tables": iptables(module, "ip6tables-save") if p["iptables"] else [],
     }
+    # A family whose table could not be listed is named: a rollback leaves its rules alone.
+    state["iptables"], failed4 = iptables_read(module) if p["iptables"] else ([], False)
+    state["ip6tables"], failed6 = iptables_read(module, "ip6tables-save") if p["iptables"] else ([], False)
+    state["iptables_failed"] = [family for family, failed in (("ipv4", failed4), ("ipv6", failed6)) if failed]
     module.exit_json(changed=False, state=state)
 
 

@@ -30,7 +30,15 @@ SEEDS = (20261206, 4242)
 MEMBERS = {"lb1": "192.0.2.11", "lb2": "192.0.2.12"}
 # A variable of the collection, as a refusal must name one.
 NO_MESSAGE = "no message"
-VARIABLE = re.compile(r"\b(keepalived|haproxy|vrrp_firewall|nonlocal_bind|lb_group)_[a-z_]+")
+# A variable of the collection, as a refusal must name one: every option of the roles' argument
+# specs (a filter's name, such as haproxy_problems in a crash, is none).
+KNOWN = set()
+for _spec in (ROOT / "roles").glob("*/meta/argument_specs.yml"):
+    for _entry in yaml.safe_load(_spec.read_text())["argument_specs"].values():
+        KNOWN |= set((_entry or {}).get("options") or {})
+VARIABLE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, KNOWN), key=len, reverse=True)) + r")\b")
+# What a crash says instead of a refusal.
+CRASH = re.compile(r"plugin .* failed|Traceback|object of type|has no attribute|is undefined")
 
 # Each value is drawn from good values, and a few per inventory are then made bad, from values
 # of every bad class: a bad character for its file, a collision with the group, a sign or size
@@ -214,6 +222,7 @@ def judge(values, out, refusals):
         assert texts, f"a refusal without a message: {refusals}\n{values}"
         for host, text in texts.items():
             assert VARIABLE.search(text), f"{host}: the refusal names no variable: {text}\n{values}"
+            assert not CRASH.search(text), f"{host}: a crash, not a refusal: {text}\n{values}"
         return "refused"
     confs = {}
     for host in MEMBERS:
@@ -229,11 +238,15 @@ def judge(values, out, refusals):
                 assert [b for b in binds if b[1] == port] == [(address, port)], f"{host}: a wildcard shares port {port}"
     per_node = {host: instances_of(conf) for host, conf in confs.items()}
     names = set().union(*(set(found) for found in per_node.values()))
+    # Every instance of the inventory is in both files (the parse found them all).
+    assert names == {i["name"] for i in values["keepalived_instances"]}, f"{names}\n{values}"
+    assert all(set(found) == names for found in per_node.values()), per_node
     members = {ipaddress.ip_address(a) for a in MEMBERS.values()}
     for name in names:
         nodes = {host: per_node[host][name] for host in MEMBERS if name in per_node[host]}
         states = [state for state, _, _, _ in nodes.values()]
-        assert states.count("MASTER") == 1 or set(states) == {"BACKUP"}, f"{name}: states {states}\n{values}"
+        # (The generator sets no nopreempt, where every node would start as BACKUP.)
+        assert states.count("MASTER") == 1, f"{name}: states {states}\n{values}"
         for host, (_, priority, vips, _) in nodes.items():
             assert 1 <= priority <= 254, f"{host} {name}: priority {priority}\n{values}"
             for vip in vips:

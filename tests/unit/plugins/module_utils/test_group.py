@@ -186,15 +186,20 @@ def test_haproxy_binds_and_those_no_haproxy_socket_listens_on():
                  {"name": "b", "binds": [{"address": "192.168.230.100", "port": 80},
                                          {"address": "192.168.230.100", "port": 8081}]}]
     binds = g.haproxy_binds(frontends, "127.0.0.1", 8404)
-    assert binds == [{"address": "192.168.230.100", "port": 80}, {"address": "", "port": 8080},
+    assert binds == [{"address": "192.168.230.100", "port": 80}, {"address": "0.0.0.0", "port": 8080},
                      {"address": "fd48:6170:6169:7230::100", "port": 443},
                      {"address": "192.168.230.100", "port": 8081}, {"address": "127.0.0.1", "port": 8404}]
     assert g.haproxy_binds(frontends)[-1] == {"address": "192.168.230.100", "port": 8081}
     # Another process on 0.0.0.0:8081 is not HAProxy listening on the VIP's 8081.
     assert g.unserved_binds(binds, SS) == [{"address": "192.168.230.100", "port": 8081}]
     assert g.unserved_binds(binds, []) == binds
-    assert [g.hostport(b) for b in binds[1:3]] == [":8080", "[fd48:6170:6169:7230::100]:443"]
+    assert [g.hostport(b) for b in binds[1:3]] == ["0.0.0.0:8080", "[fd48:6170:6169:7230::100]:443"]
+    # An interface after the address, and a dual-stack socket on every address ('*').
+    assert g.unserved_binds([{"address": "::", "port": 80}, {"address": "fe80::1", "port": 81}],
+                            ['LISTEN 0 4096 *:80 *:* users:(("haproxy",pid=1,fd=5))',
+                             'LISTEN 0 4096 [fe80::1]%eth0:81 [::]:* users:(("haproxy",pid=1,fd=6))']) == []
     assert g.hostport("192.0.2.1", 80) == "192.0.2.1:80"
+    assert g.hostport("::1", " +8404 ") == "[::1]:8404"
 
 
 def test_the_model_holds_no_password_and_compares_them_only_within_one_computation():

@@ -33,7 +33,9 @@ def test_the_rules_this_run_added_go_then_the_chain_and_nothing_else():
     assert commands[-1] == ["iptables", "-t", "filter", "-X", "HAPAIR-VRRP"]
     assert not any("fail2ban" in c or "ssh, not ours" in c for c in commands)
     assert r.rule_deletions("ipv6", AFTER, AFTER) == []
-    assert r.rule_deletions("ipv6", [], AFTER[:5])[0][0] == "ip6tables"
+    # No table at all before (iptables came with the run): the run's rules and chain go, no
+    # built-in chain.
+    assert r.rule_deletions("ipv6", [], AFTER) == [["ip6tables"] + c[1:] for c in commands]
 
 
 def test_a_chain_someone_else_uses_stays():
@@ -61,6 +63,8 @@ def test_services_go_back_to_how_they_ran():
     assert r.service_actions(before, now, {"haproxy", "keepalived"}) == {
         "haproxy": ["reload"], "keepalived": ["stop", "disable"], "other": ["start"]}
     assert r.service_actions(before, before, set()) == {}
+    # A service the read did not see (no state) is left alone.
+    assert r.service_actions({"haproxy": {}}, now, {"haproxy"}) == {}
 
 
 def test_the_summary_names_what_was_put_back_and_never_a_content():
@@ -70,10 +74,15 @@ def test_the_summary_names_what_was_put_back_and_never_a_content():
                       "services": {"haproxy": ["reload"]}}},
         {"__lb_group_node": "lb2", "ansible_loop_var": "__lb_group_node", "changed": False,
          "restored": {"files": [], "rules": [], "sysctl": [], "services": {}}},
-        {"__lb_group_node": "lb3", "ansible_loop_var": "__lb_group_node", "failed": True, "msg": "unreachable"},
+        {"__lb_group_node": "lb3", "ansible_loop_var": "__lb_group_node", "unreachable": True, "msg": "ssh: timeout"},
     ]
     assert r.summary(results) == [
         "lb1: restored /etc/haproxy/haproxy.cfg; removed 2 firewall rule(s) this run added; reload haproxy",
         "lb2: nothing had changed",
-        "lb3: the rollback itself failed (unreachable): check it by hand",
+        "lb3: the rollback could not reach it (ssh: timeout): check it by hand",
     ]
+    assert not r.complete(results) and r.complete(results[:2])
+    left = [{"__lb_group_node": "lb1", "ansible_loop_var": "__lb_group_node",
+             "restored": {"files": [], "left": ["the ipv4 rules as they are (their table could not be listed)"]}}]
+    assert r.summary(left) == ["lb1: left the ipv4 rules as they are (their table could not be listed)"]
+    assert not r.complete(left)

@@ -96,6 +96,11 @@ def test_a_checker_quoting_a_secret_never_shows_it():
     # One secret inside another is masked whole; an empty one masks nothing.
     assert v.masked("abc123", {"haproxy_stats_password": "abc123", "keepalived_auth_pass": "abc"}) == v.MASK
     assert v.masked("left as is", {"haproxy_stats_password": ""}) == "left as is"
+    # Overlapping secrets leave no letter of either.
+    assert v.masked("x abcde y", {"haproxy_stats_password": "abcd", "keepalived_auth_pass": "bcde"}) == f"x {v.MASK} y"
+    # The path and the host are never masked, whatever the secret.
+    assert v.checker_refusal({"msg": "a"}, "/etc/haproxy/haproxy.cfg", "lba", {"haproxy_stats_password": "a"}) == \
+        f"The new /etc/haproxy/haproxy.cfg did not replace the live one on lba: {v.MASK}"
     assert v.checker_refusal({"msg": "failed to validate"}, "f", "h", {}) == \
         "The new f did not replace the live one on h: failed to validate"
 
@@ -466,6 +471,9 @@ def test_a_misspelt_playbook_variable_is_named_too():
     assert v.unknown_variables(["hapair_rollout_bach", "hapair_lb_group"], v.PLAYBOOK_VARIABLES, "hapair") == [
         "hapair_rollout_bach is set, but no playbook of the collection has such a variable, so it is ignored: "
         "did you mean hapair_rollout_batch?"]
+    assert v.unknown_variables(["hapair_rollout_timeout"], v.PLAYBOOK_VARIABLES, "hapair") == [
+        "hapair_rollout_timeout is set, but it is no longer used, so it is ignored: set haproxy_listen_timeout "
+        "(HAProxy's wait after each change)"]
     # Every hapair_ variable the playbooks read is known, and no other.
     root = Path(v.__file__).resolve().parents[2]
     read = set()
