@@ -159,7 +159,9 @@ def _id(lookup, name):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            before=dict(type="dict", required=True, no_log=True),
+            # Not no_log here: every string in it (such as "haproxy") would then be masked in the
+            # result. The task runs with no_log instead (rollback.yml).
+            before=dict(type="dict", required=True),
             restore=dict(type="list", elements="dict", default=[], options=dict(
                 path=dict(type="path", required=True), service=dict(type="str"))),
             services=dict(type="list", elements="str", default=[]),
