@@ -135,14 +135,9 @@ def node_read_union(manages):
     return out
 
 
-def rollback_summary(results):
-    """What lb_group's rollback.yml put back, one line per node (never a file's content)."""
-    return restore.summary(results)
-
-
-def rollback_complete(results):
-    """Whether lb_group's rollback.yml put back every node it ran on."""
-    return restore.complete(results)
+def rollback_report(results, unread=()):
+    """What lb_group's rollback.yml did: {lines, complete} (restore.report)."""
+    return restore.report(results, unread)
 
 
 class FilterModule:
@@ -158,6 +153,5 @@ class FilterModule:
             "node_sysctl": node_sysctl,
             "node_sysctls_on": node_sysctls_on,
             "node_read_union": node_read_union,
-            "rollback_summary": rollback_summary,
-            "rollback_complete": rollback_complete,
+            "rollback_report": rollback_report,
         }

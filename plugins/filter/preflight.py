@@ -81,11 +81,6 @@ def unknown_playbook_variables(names):
     return validation.unknown_variables(names, validation.PLAYBOOK_VARIABLES, "hapair")
 
 
-def masked(text, settings):
-    """text with every secret among settings ({variable: value}) masked."""
-    return validation.masked(text, settings)
-
-
 def checker_refusal(result, path, host, settings):
     """Why a checker kept a new file from replacing the live one, every secret masked."""
     return validation.checker_refusal(result, path, host, settings)
@@ -102,6 +97,5 @@ class FilterModule:
             "setting_problems": setting_problems,
             "unknown_variables": unknown_variables,
             "unknown_playbook_variables": unknown_playbook_variables,
-            "masked": masked,
             "checker_refusal": checker_refusal,
         }

@@ -602,12 +602,23 @@ def bind_sysctls(model, frontends, transparent=False):
     return [f"net.ipv{family}.ip_nonlocal_bind" for family in sorted(families)]
 
 
+def bind_sources(frontends, stats_address=None, stats_port=None):
+    """Every bind haproxy.cfg gets, in order, with the variable it comes from: (where, bind), bind
+    a mapping of address and port. The frontends' binds, then the stats page's (stats_address
+    None: the page is off)."""
+    for index, frontend in enumerate(frontends or []):
+        if not isinstance(frontend, dict):
+            continue
+        for bind_index, bind in enumerate(frontend.get("binds") or []):
+            if isinstance(bind, dict):
+                yield f"haproxy_frontends[{index}] ({frontend.get('name')}).binds[{bind_index}]", bind
+    if stats_address is not None:
+        yield "haproxy_stats_address/haproxy_stats_port", {"address": stats_address, "port": stats_port}
+
+
 def _binds(frontends):
     """Every bind (a mapping) of the HAProxy frontends, in order."""
-    for frontend in frontends or []:
-        for bind in (frontend.get("binds") or [] if isinstance(frontend, dict) else []):
-            if isinstance(bind, dict):
-                yield bind
+    return (bind for _, bind in bind_sources(frontends))
 
 
 def listeners(model, frontends):
@@ -621,22 +632,34 @@ def listeners(model, frontends):
     return out
 
 
-def _any_address(address):
+def any_address(address):
     """A bind or socket address, canonical; every IPv4 address ('', '*', 0.0.0.0) as '0.0.0.0',
     every IPv6 one as '::'."""
     text = str(address if address is not None else "")
     return "0.0.0.0" if text in ("", "*") else canonical_address(text)
 
 
+def is_wildcard(address):
+    """Whether a bind address takes every address of its family."""
+    return any_address(address) in ("0.0.0.0", "::")
+
+
+def binds_overlap(one, other):
+    """Two bind addresses on one port take the same connections: the same address, or a wildcard
+    and any address (a wildcard too) of a family it takes; :: takes both, as Linux binds it
+    dual-stack."""
+    one, other = any_address(one), any_address(other)
+    if one == other:
+        return True
+    families = [{4, 6} if a == "::" else {6} if ":" in a else {4} for a in (one, other)]
+    return (is_wildcard(one) or is_wildcard(other)) and bool(families[0] & families[1])
+
+
 def haproxy_binds(frontends, stats_address=None, stats_port=None):
-    """Every (address, port) haproxy.cfg binds, once each: the frontends' binds, then the stats
-    page's (stats_address None: the page is off); addresses canonical."""
+    """Every (address, port) haproxy.cfg binds, once each (bind_sources()), addresses canonical."""
     out = []
-    pairs = [(bind.get("address"), bind.get("port")) for bind in _binds(frontends)]
-    if stats_address is not None:
-        pairs.append((stats_address, stats_port))
-    for address, port in pairs:
-        item = {"address": _any_address(address), "port": as_number(port)}
+    for _, bind in bind_sources(frontends, stats_address, stats_port):
+        item = {"address": any_address(bind.get("address")), "port": as_number(bind.get("port"))}
         if item not in out:
             out.append(item)
     return out
@@ -663,7 +686,7 @@ def _listening(ss_lines, process):
         host, _, port = words[3].rpartition(":")
         host = host.split("%")[0].strip("[]")
         if port.isdigit():
-            found.add(("::" if host == "*" else _any_address(host), int(port)))
+            found.add(("::" if host == "*" else any_address(host), int(port)))
     return found
 
 

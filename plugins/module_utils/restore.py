@@ -65,8 +65,8 @@ def service_actions(before, now, restored):
     return actions
 
 
-def summary(results):
-    """One line per node that a rollback changed, from the node_restore results (loop results
+def _summary(results):
+    """One line per node that a rollback ran on, from the node_restore results (loop results
     of a registered task): what was put back there. Never any file's content."""
     lines = []
     for result in results or []:
@@ -91,7 +91,17 @@ def summary(results):
     return lines
 
 
-def complete(results):
+def _complete(results):
     """Whether the rollback put back every node it ran on (none unreachable, failed or left)."""
     return all(not (r.get("unreachable") or r.get("failed") or (r.get("restored") or {}).get("left"))
                for r in results or [])
+
+
+def report(results, unread=()):
+    """What a rollback did: lines, one per node (unread: the play's nodes the group's read did
+    not see, which the rollback leaves as they are), and complete, whether every node is back as
+    the read found it."""
+    lines = _summary(results)
+    if unread:
+        lines.append(f"{', '.join(unread)}: not read before the run, left as they are")
+    return {"lines": lines, "complete": _complete(results) and not unread}

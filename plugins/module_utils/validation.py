@@ -26,11 +26,10 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import (
-    KEEPALIVED_WORD, as_number, as_truth, interface_facts, is_int,
+    KEEPALIVED_WORD, any_address, as_number, as_truth, bind_sources, binds_overlap, hostport, interface_facts,
+    is_int, is_wildcard,
 )
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import address_only
-
-WILDCARDS = {"*", "0.0.0.0", "::", ""}
 
 # What reaches keepalived.conf and haproxy.cfg from the inventory, by what the file's tokenizer
 # takes at that place. A name: HAProxy's own rule for proxy and server names, which keepalived
@@ -545,41 +544,17 @@ def _listener_problems(frontends, stats_address, stats_port):
     every address, so it conflicts with any other bind on that port. stats_address: None when
     the stats page is off."""
     problems, seen = [], {}
-    listeners = []
-    for index, frontend in enumerate(frontends):
-        if not isinstance(frontend, dict):
+    for where, bind in bind_sources(frontends, stats_address, stats_port):
+        address, port = any_address(bind.get("address")), as_number(bind.get("port"))
+        if not is_int(port):
             continue
-        for bind_index, bind in enumerate(frontend.get("binds") or []):
-            if isinstance(bind, dict) and is_int(as_number(bind.get("port"))):
-                listeners.append((f"haproxy_frontends[{index}] ({frontend.get('name')}).binds[{bind_index}]",
-                                  address_only(str(bind.get("address", ""))), as_number(bind["port"])))
-    if stats_address is not None and is_int(as_number(stats_port)):
-        listeners.append(("haproxy_stats_address/haproxy_stats_port", address_only(str(stats_address or "")),
-                          as_number(stats_port)))
-    for where, address, port in listeners:
-        clash = next((w for (a, p), w in seen.items() if p == port and _overlap(a, address)), None)
+        clash = next((w for (a, p), w in seen.items() if p == port and binds_overlap(a, address)), None)
         if clash:
-            problems.append(f"{where}: {address or '*'}:{port} is also where {clash} listens: HAProxy would take the "
+            problems.append(f"{where}: {hostport(bind.get('address') or '*', port)} is also where {clash} listens: HAProxy would take the "
                             "port twice (or split connections between them); give each listener its own address and port")
         else:
             seen[(address, port)] = where
     return problems
-
-
-def _families(address):
-    """The address families a bind address takes: a wildcard all of its family (:: both, as Linux
-    binds it dual-stack), a specific address its own."""
-    if address in WILDCARDS:
-        return {4, 6} if address == "::" else {4}
-    return {6} if ":" in address else {4}
-
-
-def _overlap(one, other):
-    """Two bind addresses on one port take the same connections: the same address, or a wildcard
-    and any address (a wildcard too) of a family it takes."""
-    if one == other:
-        return True
-    return (one in WILDCARDS or other in WILDCARDS) and bool(_families(one) & _families(other))
 
 
 def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats_port=None, stats_address=None):
@@ -612,7 +587,7 @@ def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats
             if problem:
                 problems.append(problem)
             address = address_only(str(bind.get("address", "")))
-            if vips is not None and address not in WILDCARDS and address not in vips and address not in local:
+            if vips is not None and not is_wildcard(address) and address not in vips and address not in local:
                 problems.append(f"{spot}: address {bind.get('address')} is no VIP of any keepalived instance "
                                 f"({', '.join(sorted(vips)) or 'none'}) and not an address of this host: "
                                 "add it to an instance's vips, or bind a VIP")

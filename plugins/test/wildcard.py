@@ -32,11 +32,11 @@ _value:
   type: bool
 """
 
-from ansible_collections.hapair.loadbalancer.plugins.module_utils.validation import WILDCARDS
+from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import is_wildcard
 
 
 def wildcard(address):
-    return str(address if address is not None else "") in WILDCARDS
+    return is_wildcard(address)
 
 
 class TestModule:

@@ -76,13 +76,16 @@ def test_the_summary_names_what_was_put_back_and_never_a_content():
          "restored": {"files": [], "rules": [], "sysctl": [], "services": {}}},
         {"__lb_group_node": "lb3", "ansible_loop_var": "__lb_group_node", "unreachable": True, "msg": "ssh: timeout"},
     ]
-    assert r.summary(results) == [
+    assert r.report(results) == {"complete": False, "lines": [
         "lb1: restored /etc/haproxy/haproxy.cfg; removed 2 firewall rule(s) this run added; reload haproxy",
         "lb2: nothing had changed",
         "lb3: the rollback could not reach it (ssh: timeout): check it by hand",
-    ]
-    assert not r.complete(results) and r.complete(results[:2])
+    ]}
+    assert r.report(results[:2])["complete"]
+    # A node of the play that the read did not see is left as it is, and said so.
+    assert r.report(results[:2], ["lb4", "lb5"]) == {"complete": False, "lines": r.report(results[:2])["lines"] + [
+        "lb4, lb5: not read before the run, left as they are"]}
     left = [{"__lb_group_node": "lb1", "ansible_loop_var": "__lb_group_node",
              "restored": {"files": [], "left": ["the ipv4 rules as they are (their table could not be listed)"]}}]
-    assert r.summary(left) == ["lb1: left the ipv4 rules as they are (their table could not be listed)"]
-    assert not r.complete(left)
+    assert r.report(left) == {"complete": False,
+                              "lines": ["lb1: left the ipv4 rules as they are (their table could not be listed)"]}

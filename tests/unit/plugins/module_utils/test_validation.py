@@ -362,7 +362,7 @@ def test_every_listener_is_used_once():
     assert not [p for p in hp([frontend(binds=[{"address": "0.0.0.0", "port": 80}]), v6], [backend()], vips=None)
                 if "listens" in p]
     found = hp([frontend(), {**other, "binds": [{"address": "::", "port": 80}]}], [backend()])
-    assert any(":::80 is also where haproxy_frontends[0] (http_in)" in p for p in found), found
+    assert any("[::]:80 is also where haproxy_frontends[0] (http_in)" in p for p in found), found
     # The stats page off: its port is free.
     assert v.haproxy_problems([frontend(binds=[{"address": "127.0.0.1", "port": 8404}])], [backend()], None, [], 8404, None) == []
 
