@@ -121,15 +121,21 @@ state:
       type: dict
       sample: {/usr/local/sbin/on-master: "/usr/local/sbin/on-master is not executable"}
     iptables:
-      description: The lines of C(iptables-save -t filter), empty when iptables is not installed.
+      description:
+        - The lines of C(iptables-save -t filter), empty when iptables is not installed or fails.
+        - Only with O(iptables=true).
       type: list
       elements: str
     ip6tables:
-      description: The lines of C(ip6tables-save -t filter), empty when it is not installed or fails.
+      description:
+        - The lines of C(ip6tables-save -t filter), empty when it is not installed or fails.
+        - Only with O(iptables=true).
       type: list
       elements: str
     iptables_failed:
-      description: The families (C(ipv4), C(ipv6)) whose save command is installed but failed.
+      description:
+        - The families (C(ipv4), C(ipv6)) whose save command is installed but failed.
+        - Only with O(iptables=true).
       type: list
       elements: str
 """
@@ -165,9 +171,12 @@ def main():
         "scripts": {path: script_refusal(path) for path in p["scripts"]},
     }
     # A family whose table could not be listed is named: a rollback leaves its rules alone.
-    state["iptables"], failed4 = iptables_read(module) if p["iptables"] else ([], False)
-    state["ip6tables"], failed6 = iptables_read(module, "ip6tables-save") if p["iptables"] else ([], False)
-    state["iptables_failed"] = [family for family, failed in (("ipv4", failed4), ("ipv6", failed6)) if failed]
+    # Only when asked: a caller tells "not read" (no key) from "read, and empty" (a node without
+    # iptables has no rules, and needs no second read after installing it).
+    if p["iptables"]:
+        state["iptables"], failed4 = iptables_read(module)
+        state["ip6tables"], failed6 = iptables_read(module, "ip6tables-save")
+        state["iptables_failed"] = [family for family, failed in (("ipv4", failed4), ("ipv6", failed6)) if failed]
     module.exit_json(changed=False, state=state)
 
 
