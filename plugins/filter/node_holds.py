@@ -89,6 +89,12 @@ def node_runs(node_state, service):
     return state is not None and state.get("services", {}).get(service) == {"active": True, "enabled": True}
 
 
+def node_stopped(node_state, service):
+    """Whether the read shows the service not active (false without a read)."""
+    state = _state(node_state)
+    return state is not None and not (state.get("services", {}).get(service) or {}).get("active", True)
+
+
 def node_has_user(node_state, user):
     state = _state(node_state)
     return state is not None and bool(state.get("users", {}).get(user))
@@ -148,6 +154,7 @@ class FilterModule:
             "node_holds": node_holds,
             "node_lacks_packages": node_lacks_packages,
             "node_runs": node_runs,
+            "node_stopped": node_stopped,
             "node_has_user": node_has_user,
             "node_has_line": node_has_line,
             "node_sysctl": node_sysctl,

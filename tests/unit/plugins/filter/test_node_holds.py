@@ -24,6 +24,10 @@ def test_without_a_read_every_task_runs():
 def test_what_the_read_shows_in_place_is_skipped_and_nothing_else():
     assert f.node_lacks_packages(READ, ["haproxy", "keepalived", "iptables"]) == ["keepalived", "iptables"]
     assert f.node_runs(READ, "haproxy") and not f.node_runs(READ, "keepalived") and not f.node_runs(READ, "nginx")
+    # Stopped only as read: a running service, one the read did not see, or no read at all, is not.
+    stopped = {"state": {"services": {"haproxy": {"active": False, "enabled": True}}}}
+    assert f.node_stopped(stopped, "haproxy")
+    assert not f.node_stopped(READ, "haproxy") and not f.node_stopped(READ, "nginx") and not f.node_stopped(None, "haproxy")
     assert f.node_holds(READ, "/etc/x", "text\n", "0640", "root", "haproxy")
     assert not f.node_holds(READ, "/etc/x", "text\n", "0644", "root", "haproxy")
     assert not f.node_holds(READ, "/etc/x", "other\n", "0640", "root", "haproxy")
