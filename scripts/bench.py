@@ -21,17 +21,22 @@ bounded in time and count, and the pair is restored after each trial, also on er
 from __future__ import annotations
 
 import argparse
+import functools
+import json
 import os
 import platform
 import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from hapair_harness import Probe, holders, http_ok, kill, node_run, start, wait_until
+from cryptography import x509
+from hapair_harness import Probe, holders, http_ok, https_request, kill, node_run, start, tls_context, wait_until
+from hapair_harness.pki import SITE_NAME, write_scenario_set
 
 ROOT = Path(__file__).resolve().parents[1]
 NET = "192.168.213"
@@ -134,6 +139,52 @@ def reload_under_load(reloads=5):
             time.sleep(0.5)
         time.sleep(1.0)
     return probe.summary()
+
+
+def tls_vars(pki, site):
+    """The lab with HTTPS on the VIP (port 443, the site's certificate of the test's private CA,
+    served by the lab's web backend) beside its port 80: extra variables, in a file only the
+    user can read (they hold the key)."""
+    frontends = [
+        {"name": "http_in", "binds": [{"address": VIP, "port": 80}], "mode": "http", "default_backend": "web"},
+        {"name": "https_in", "binds": [{"address": VIP, "port": 443}], "mode": "http", "ssl": True,
+         "certificates": ["site"], "default_backend": "web"},
+    ]
+    values = {
+        "haproxy_certificates": [{"name": "site", "certificate": (pki / f"{site}.crt").read_text(),
+                                  "key": (pki / f"{site}.key").read_text()}],
+        "haproxy_certificate_trust": (pki / "root.pem").read_text(),
+        "haproxy_frontends": frontends,
+    }
+    handle = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)  # created 0600
+    with handle:
+        json.dump(values, handle)
+    return handle.name
+
+
+def rotation_under_load():
+    """Deploy HTTPS with one certificate, then roll out its successor with site.yml while a client
+    opens a new HTTPS connection to the VIP every 10 ms: the failed requests, and whether the
+    new certificate is served after."""
+    pki = write_scenario_set(ROOT / ".cache" / "tls-test")
+    first, second = tls_vars(pki, "site"), tls_vars(pki, "site2")
+    context = tls_context(pki / "root.pem")
+    try:
+        run_site("-e", f"@{first}")
+        send = functools.partial(https_request, server_name=SITE_NAME, context=context)
+        with Probe((VIP, 443), send=send) as probe:
+            time.sleep(1.0)
+            seconds, _ = run_site("-e", f"@{second}")
+            time.sleep(1.0)
+        served = https_request((VIP, 443), SITE_NAME, context)[3]["certificate"]
+        new = (pki / "site2.crt").read_text()
+        rotated = (x509.load_der_x509_certificate(served).serial_number
+                   == x509.load_pem_x509_certificate(new.encode()).serial_number)
+    finally:
+        for path in (first, second):
+            os.unlink(path)
+        run_site()
+    return {**probe.summary(), "rollout": seconds, "rotated": rotated}
 
 
 def run_site(*args):
@@ -240,7 +291,7 @@ def machine():
     return f"{platform.machine()}, {os.cpu_count()} cores{mem}, kernel {platform.release()}"
 
 
-def write_report(path, runs, timings, failover, reload, kv, hv, fast, soaked):
+def write_report(path, runs, timings, failover, reload, rotation, kv, hv, fast, soaked):
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Benchmarks",
@@ -285,6 +336,9 @@ def write_report(path, runs, timings, failover, reload, kv, hv, fast, soaked):
         "| run | requests sent | failed | target |",
         "| --- | --- | --- | --- |",
         f"| 5 x `systemctl reload haproxy` on the MASTER | {reload['sent']} | {reload['failed']} | 0 |",
+        f"| certificate rotation: site.yml rolls a new certificate out ({rotation['rollout']:.1f} s), a new HTTPS "
+        f"connection every 10 ms; new certificate served after: {'yes' if rotation['rotated'] else 'NO'} "
+        f"| {rotation['sent']} | {rotation['failed']} | 0 |",
         "",
     ]
     if soaked:
@@ -337,6 +391,10 @@ def main():
     reload = reload_under_load()
     print(f"==> 5 reloads under load: {reload['failed']} failed of {reload['sent']}", flush=True)
 
+    print("==> certificate rotation under HTTPS load", flush=True)
+    rotation = rotation_under_load()
+    print(f"    {rotation['failed']} failed of {rotation['sent']}; new certificate served: {rotation['rotated']}", flush=True)
+
     print("==> the fast profile (keepalived_profile: fast)", flush=True)
     run_site("-e", "keepalived_profile=fast")
     kind = "crash of the MASTER, fast profile (VRRPv3, 0.1 s adverts)"
@@ -351,7 +409,7 @@ def main():
         print("==> back to the default profile", flush=True)
         run_site()
 
-    write_report(args.output, args.runs, timings, failover, reload, kv, hv, fast, soaked)
+    write_report(args.output, args.runs, timings, failover, reload, rotation, kv, hv, fast, soaked)
     print(f"==> wrote {args.output.relative_to(ROOT)}")
     print(args.output.read_text())
 

@@ -65,8 +65,10 @@ def setting_problems(values):
     return validation.scalar_problems(values)
 
 
-def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats_port=None, stats_address=None):
-    return validation.haproxy_problems(frontends, backends, vips, local_addresses, stats_port, stats_address)
+def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats_port=None, stats_address=None,
+                     certificates=None, default_mode="http"):
+    return validation.haproxy_problems(frontends, backends, vips, local_addresses, stats_port, stats_address,
+                                       certificates, default_mode)
 
 
 def unknown_variables(names, specs, role, returns=()):

@@ -200,11 +200,20 @@ def is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+# A switch typed with -e is a string: these spell one.
+SWITCH_WORDS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+
+
 def as_truth(value):
     """A switch as typed in a vars file (true) or with -e (the string 'true')."""
     if isinstance(value, str):
-        return value.strip().lower() in ("true", "yes", "on", "1")
+        return SWITCH_WORDS.get(value.strip().lower(), False)
     return bool(value)
+
+
+def is_switch(value):
+    """Whether value reads as a switch: a bool, or a string of SWITCH_WORDS."""
+    return isinstance(value, bool) or (isinstance(value, str) and value.strip().lower() in SWITCH_WORDS)
 
 
 def _resolve(index, instance, settings, members, me, facts_of, interface_of, group_vips):

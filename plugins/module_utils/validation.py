@@ -29,6 +29,7 @@ from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import (
     KEEPALIVED_WORD, any_address, as_number, as_truth, bind_sources, binds_overlap, hostport, interface_facts,
     is_int, is_wildcard,
 )
+from ansible_collections.hapair.loadbalancer.plugins.module_utils import tls
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import address_only
 
 # What reaches keepalived.conf and haproxy.cfg from the inventory, by what the file's tokenizer
@@ -65,7 +66,10 @@ SCALARS = {
     "haproxy_check_fall": TOKEN, "haproxy_check_rise": TOKEN, "haproxy_timeout_connect": TOKEN,
     "haproxy_timeout_client": TOKEN, "haproxy_timeout_server": TOKEN, "haproxy_timeout_http_request": TOKEN,
     "haproxy_stats_address": TOKEN, "haproxy_stats_uri": TOKEN, "haproxy_stats_user": LOGIN,
-    "haproxy_stats_password": TOKEN,
+    "haproxy_stats_password": TOKEN, "haproxy_certificate_dir": PATH,
+    "haproxy_ssl_default_bind_ciphers": TOKEN, "haproxy_ssl_default_bind_ciphersuites": TOKEN,
+    "haproxy_ssl_default_bind_options": None, "haproxy_ssl_default_server_ciphers": TOKEN,
+    "haproxy_ssl_default_server_ciphersuites": TOKEN, "haproxy_ssl_default_server_options": None,
     "keepalived_router_id": KEEPALIVED_WORD, "keepalived_interface": KEEPALIVED_WORD, "keepalived_check_address": HOST,
     "keepalived_check_port": PORT,
     "keepalived_script_user": USER, "keepalived_state_dir": PATH,
@@ -557,10 +561,14 @@ def _listener_problems(frontends, stats_address, stats_port):
     return problems
 
 
-def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats_port=None, stats_address=None):
+def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats_port=None, stats_address=None,
+                     certificates=None, default_mode="http"):
     """Frontends, backends and servers. vips: every VIP the keepalived instances carry (None
-    when keepalived is not managed here); local_addresses: this host's own addresses."""
+    when keepalived is not managed here); local_addresses: this host's own addresses;
+    certificates: haproxy_certificates (their names are what a TLS frontend may ask for);
+    default_mode: haproxy_mode."""
     problems = []
+    known = {str(c["name"]) for c in certificates or [] if isinstance(c, dict) and c.get("name")}
     frontends = frontends or []
     backends = backends or []
     vips = None if vips is None else {address_only(str(v)) for v in vips}
@@ -591,8 +599,11 @@ def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats
                 problems.append(f"{spot}: address {bind.get('address')} is no VIP of any keepalived instance "
                                 f"({', '.join(sorted(vips)) or 'none'}) and not an address of this host: "
                                 "add it to an instance's vips, or bind a VIP")
-        if not frontend.get("default_backend"):
+        mode = str(frontend.get("mode") or default_mode)
+        # A frontend that only redirects to HTTPS serves nothing itself.
+        if not frontend.get("default_backend") and not (mode == "http" and as_truth(frontend.get("redirect_https"))):
             problems.append(f"{where}: default_backend is missing: name the backend that serves it")
+        problems += tls.frontend_problems(where, frontend, mode, known)
         problems += _fields(where, frontend, {"mode": TOKEN, "default_backend": TOKEN})
         for bind_index, bind in enumerate(binds):
             if isinstance(bind, dict):
@@ -604,6 +615,7 @@ def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats
         if where is None:
             continue
         problems += _fields(where, backend, {"mode": TOKEN, "balance": BALANCE, "cookie": TOKEN})
+        problems += tls.backend_problems(where, backend)
         if isinstance(backend.get("health_check"), dict):
             problems += _fields(f"{where}.health_check", backend["health_check"],
                                 {"method": TOKEN, "path": TOKEN, "expect_status": TOKEN})

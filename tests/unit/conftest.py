@@ -87,8 +87,28 @@ def render_sample():
     return lambda name, sample, **extra: render(SAMPLES / sample, WORK / name, **extra)
 
 
-@pytest.fixture(scope="session", params=["classic-pair", "tcp", "active-active", "three-nodes", "nopreempt", "unicast", "notify", "fast", "dual-stack"])
+def https_vault(directory):
+    """The https example's vault: a certificate of the test's private CA, written where the
+    rendered haproxy.cfg names it (haproxy -c loads it), and the CA's root as the trust."""
+    from hapair_harness.pki import PrivateCA, pem
+
+    from ansible_collections.hapair.loadbalancer.plugins.module_utils import tls
+
+    ca = PrivateCA()
+    cert, cert_key = ca.server("www.example.test")
+    certificate = {"name": "www", "certificate": pem(cert, ca.mid), "key": pem(cert_key)}
+    directory.mkdir(parents=True, exist_ok=True)
+    path = tls.certificate_files([certificate], directory)[0]["path"]
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(tls.certificate_content(certificate))
+    return {"vault_www_certificate": certificate["certificate"], "vault_www_key": certificate["key"],
+            "haproxy_certificate_dir": str(directory), "haproxy_certificate_trust": pem(ca.root)}
+
+
+@pytest.fixture(scope="session", params=["classic-pair", "tcp", "active-active", "three-nodes", "nopreempt", "unicast",
+                                         "notify", "fast", "dual-stack", "https"])
 def documented(request):
     """Each example inventory under docs/examples, rendered."""
     example = EXAMPLES / request.param / "group_vars" / "lb.yml"
-    return render(example, WORK / f"docs-{request.param}", **VAULT)
+    extra = https_vault(WORK / "docs-https-certs") if request.param == "https" else {}
+    return render(example, WORK / f"docs-{request.param}", **VAULT, **extra)

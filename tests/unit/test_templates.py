@@ -206,3 +206,51 @@ def test_an_instances_own_password_wins_over_the_default(render_sample):
     assert "auth_pass s3cret" in blocks["VI_2"]
     ok, messages = keepalived_check(out / "lb1" / "hapair-keepalived", out / "lb2" / "keepalived.conf")
     assert ok, messages
+
+
+def test_https_frontends_and_tls_backends_render_and_pass_haproxy_c(render_sample, tmp_path_factory):
+    """TLS termination with two certificates (SNI), a redirect to HTTPS with HSTS, and a backend
+    verified over TLS, with real certificates from a private CA: haproxy -c loads every file."""
+    from hapair_harness.pki import PrivateCA, pem
+
+    from ansible_collections.hapair.loadbalancer.plugins.module_utils import tls
+
+    ca = PrivateCA()
+    certificates = []
+    for name in ("www", "api"):
+        cert, cert_key = ca.server(f"{name}.example.test")
+        certificates.append({"name": name, "certificate": pem(cert, ca.mid), "key": pem(cert_key)})
+    directory = tmp_path_factory.mktemp("certs")
+    for item in tls.certificate_files(certificates, directory):
+        certificate = next(c for c in certificates if c["name"] == item["name"])
+        with open(item["path"], "w", encoding="utf-8") as handle:
+            handle.write(tls.certificate_content(certificate))
+    ca_file = directory / "backend-ca.pem"
+    ca_file.write_text(pem(ca.root))
+    out = render_sample(
+        "tls", "classic.yml", haproxy_certificates=certificates, haproxy_certificate_dir=str(directory),
+        haproxy_frontends=[
+            {"name": "http_in", "binds": [{"address": "192.0.2.100", "port": 80}], "redirect_https": True},
+            {"name": "https_in", "binds": [{"address": "192.0.2.100", "port": 443}], "ssl": True,
+             "certificates": ["www", "api"], "hsts_max_age": 31536000, "default_backend": "web"},
+        ],
+        haproxy_backends=[{"name": "web", "ssl": True, "ca_file": str(ca_file), "verify_host": "app.example.test",
+                           "health_check": {"path": "/health"},
+                           "servers": [{"name": "web1", "address": "192.0.2.21", "port": 8443}]}],
+    )
+    text = (out / "lb1" / "haproxy.cfg").read_text()
+    assert f"bind 192.0.2.100:443 ssl crt {directory}/www.pem crt {directory}/api.pem alpn h2,http/1.1\n" in text
+    assert "http-request redirect scheme https code 301 unless { ssl_fc }" in text
+    assert 'http-response set-header Strict-Transport-Security "max-age=31536000"' in text
+    assert (f"server web1 192.0.2.21:8443 check ssl verify required ca-file {ca_file} verifyhost app.example.test "
+            "sni str(app.example.test) check-sni app.example.test") in text
+    assert "ssl-default-bind-options prefer-client-ciphers no-sslv3 no-tlsv10 no-tlsv11 no-tls-tickets" in text
+    # The redirect-only frontend has no backend of its own.
+    assert "frontend http_in\n    bind 192.0.2.100:80\n    mode http\n    option httplog\n    option forwardfor\n" \
+           "    http-request redirect scheme https code 301 unless { ssl_fc }\n\n" in text, text
+    ok, messages = haproxy_check(out / "lb1" / "haproxy.cfg")
+    assert ok, messages
+    # The checker loads the certificates: one missing file, and haproxy -c refuses the file.
+    (directory / "api.pem").unlink()
+    ok, messages = haproxy_check(out / "lb1" / "haproxy.cfg")
+    assert not ok and "api.pem" in messages, messages

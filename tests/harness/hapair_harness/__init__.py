@@ -6,9 +6,11 @@ containers' VIPs).
 """
 
 from hapair_harness.nodes import crash_bound, holders, kill, node_run, running, start, wait_until
-from hapair_harness.probe import PROBE_INTERVAL, PROBE_MAX_SECONDS, PROBE_TIMEOUT, Probe, http_get, http_ok
+from hapair_harness.probe import (
+    PROBE_INTERVAL, PROBE_MAX_SECONDS, PROBE_TIMEOUT, Probe, http_get, http_ok, https_request, tls_context,
+)
 
 __all__ = [
     "PROBE_INTERVAL", "PROBE_MAX_SECONDS", "PROBE_TIMEOUT", "Probe", "crash_bound", "holders", "http_get", "http_ok",
-    "kill", "node_run", "running", "start", "wait_until",
+    "https_request", "kill", "node_run", "running", "start", "tls_context", "wait_until",
 ]

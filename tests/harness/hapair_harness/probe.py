@@ -1,8 +1,10 @@
-"""Requests through a VIP: one at a time, or a probe that sends one every 10 ms."""
+"""Requests through a VIP, over HTTP or HTTPS: one at a time, or a probe that sends one every 10 ms."""
 
 from __future__ import annotations
 
 import http.client
+import socket
+import ssl
 import threading
 import time
 from collections import Counter
@@ -27,6 +29,42 @@ def request(target, path="/", timeout=2.0):
         conn.close()
 
 
+class _TLSConnection(http.client.HTTPSConnection):
+    """HTTPS to an address, with the name the certificate must carry sent as SNI and verified."""
+
+    def __init__(self, address, port, server_name, context, timeout):
+        super().__init__(address, port, timeout=timeout, context=context)
+        self.server_name = server_name
+        self.tls = None
+
+    def connect(self):
+        sock = socket.create_connection((self.host, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.server_name)
+        self.tls = {"version": self.sock.version(), "alpn": self.sock.selected_alpn_protocol(),
+                    "certificate": self.sock.getpeercert(binary_form=True)}
+
+
+def tls_context(cafile, alpn=("http/1.1",)):
+    """A client that verifies the chain (to cafile) and the name, offering alpn."""
+    context = ssl.create_default_context(cafile=str(cafile))
+    context.set_alpn_protocols(list(alpn))
+    return context
+
+
+def https_request(target, server_name, context, path="/", timeout=2.0, headers=None):
+    """One HTTPS request on a new connection: (status, body, headers, tls), tls holding the
+    version, the ALPN protocol and the server's certificate (DER). Raises like request(); an
+    ssl.SSLError (a refused handshake or certificate) is an OSError."""
+    address, port = target
+    conn = _TLSConnection(address, port, server_name, context, timeout)
+    try:
+        conn.request("GET", path, headers={"Connection": "close", "Host": server_name, **(headers or {})})
+        response = conn.getresponse()
+        return response.status, response.read().decode(errors="replace"), response.headers, conn.tls
+    finally:
+        conn.close()
+
+
 def http_get(target, path="/", timeout=2.0):
     """One request on a new TCP connection to target: (status, body, headers), or None when it fails."""
     try:
@@ -47,9 +85,12 @@ class Probe:
     measure wants it short; a test that asks whether any request fails on a loaded machine gives
     more). Each failure is counted by its kind (TimeoutError, ConnectionRefusedError, HTTP 503...)."""
 
-    def __init__(self, target, timeout=PROBE_TIMEOUT):
+    def __init__(self, target, timeout=PROBE_TIMEOUT, send=None):
         self.target = target
         self.timeout = timeout
+        # How one request is sent: request() by default; an HTTPS probe passes a partial of
+        # https_request() with its name and context.
+        self.send = send or request
         self.results: list[tuple[float, bool]] = []
         self.errors: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -59,7 +100,7 @@ class Probe:
 
     def _one(self, started):
         try:
-            status = request(self.target, timeout=self.timeout)[0]
+            status = self.send(self.target, timeout=self.timeout)[0]
             error = None if status == 200 else f"HTTP {status}"
         except (OSError, http.client.HTTPException) as failure:
             error = type(failure).__name__

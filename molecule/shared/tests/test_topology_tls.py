@@ -1,0 +1,160 @@
+"""HTTPS at the VIP (the tls scenario): TLS termination with a certificate from the test's own
+private CA, verified by the client (chain and name); HTTP/2 by ALPN; TLS 1.1 refused; port 80
+redirected with a 301, HSTS on HTTPS; backends reached over TLS and verified; a certificate
+rotation under a new HTTPS connection every 10 ms; the BACKUP serving the same certificate after
+the MASTER dies."""
+
+import functools
+import os
+import socket
+import ssl
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import LB_NODES, VIP, crash_bound, holders, http_get, kill, run_site, running, start, wait_until
+from cryptography import x509
+from hapair_harness import Probe, https_request, tls_context
+
+pytestmark = pytest.mark.scenarios("tls",)
+
+LB1, LB2 = (LB_NODES + [None, None])[:2]
+TLS_DIR = Path(os.environ.get("HAPAIR_TLS_DIR", "/nonexistent"))
+NAME = "www.hapair.test"
+HTTPS = (VIP, 443)
+
+
+def context(alpn=("http/1.1",)):
+    return tls_context(TLS_DIR / "root.pem", alpn)
+
+
+def get(path="/", alpn=("http/1.1",)):
+    """One HTTPS request through the VIP, verified: (status, body, headers, tls), None on failure."""
+    try:
+        return https_request(HTTPS, NAME, context(alpn), path)
+    except OSError:
+        return None
+
+
+def handshake(client, target=HTTPS, name=NAME):
+    """Only the TLS handshake: (version, ALPN protocol, certificate DER). Raises ssl.SSLError."""
+    with socket.create_connection(target, timeout=3) as sock:
+        with client.wrap_socket(sock, server_hostname=name) as tls:
+            return tls.version(), tls.selected_alpn_protocol(), tls.getpeercert(binary_form=True)
+
+
+def serial(der):
+    return x509.load_der_x509_certificate(der).serial_number
+
+
+def file_serial(stem):
+    """The serial of the test's certificate stem (site, site2): the first in its chain."""
+    return x509.load_pem_x509_certificate((TLS_DIR / f"{stem}.crt").read_bytes()).serial_number
+
+
+def test_https_through_the_vip_verifies_and_offers_http2(lbs):
+    assert wait_until(lambda: get() is not None, timeout=20)[0], holders(lbs)
+    version, alpn, der = handshake(context(("h2", "http/1.1")))
+    assert version in ("TLSv1.2", "TLSv1.3") and alpn == "h2", (version, alpn)
+    assert serial(der) == file_serial("site")
+    status, body, headers, tls = get("/")
+    assert status == 200 and body.startswith("backend "), (status, body)
+    assert tls["alpn"] == "http/1.1"
+    assert headers["Strict-Transport-Security"] == "max-age=31536000"
+    # The backend answered on its HTTPS listener: HAProxy spoke TLS to it.
+    assert headers["X-Backend-Scheme"] == "https"
+    # The client's checks are real: another name, or no trust in the test's root, is refused.
+    with pytest.raises(ssl.SSLCertVerificationError):
+        handshake(context(), name="other.hapair.test")
+    with pytest.raises(ssl.SSLCertVerificationError):
+        handshake(ssl.create_default_context())
+
+
+def _tls11_client():
+    """A client that speaks TLS 1.1 and only that (OpenSSL 3 needs security level 0 for it)."""
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client.check_hostname = False
+    client.verify_mode = ssl.CERT_NONE
+    client.set_ciphers("DEFAULT:@SECLEVEL=0")
+    client.minimum_version = client.maximum_version = ssl.TLSVersion.TLSv1_1
+    return client
+
+
+def test_tls_1_1_is_refused_by_a_client_that_would_speak_it():
+    # The client does speak TLS 1.1: a loopback server that allows it gets it.
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.set_ciphers("DEFAULT:@SECLEVEL=0")
+    server.minimum_version = ssl.TLSVersion.TLSv1_1
+    server.load_cert_chain(TLS_DIR / "site.crt", TLS_DIR / "site.key")
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(5)
+
+        def accept_one():
+            conn, _ = listener.accept()
+            try:
+                with server.wrap_socket(conn, server_side=True):
+                    pass
+            except (ssl.SSLError, OSError):
+                pass
+
+        worker = threading.Thread(target=accept_one, daemon=True)
+        worker.start()
+        assert handshake(_tls11_client(), listener.getsockname())[0] == "TLSv1.1"
+        worker.join(timeout=5)
+    # The VIP refuses it.
+    with pytest.raises(ssl.SSLError):
+        handshake(_tls11_client())
+
+
+def test_plain_http_is_redirected_to_https():
+    answer = http_get("/some/page?q=1")
+    assert answer is not None, "no answer on port 80"
+    status, _, headers = answer
+    assert status == 301 and headers["Location"] == "https://hapair-test/some/page?q=1", (status, dict(headers))
+
+
+def test_a_backend_whose_certificate_does_not_verify_is_taken_out(lbs):
+    """verify_host names what the backends' certificates must carry: another name fails every
+    TLS health check, and HAProxy stops sending to them (503)."""
+    wrong = ('{"haproxy_backends": [{"name": "web_tls", "ssl": true, "ca_file": "/usr/local/share/hapair-test-ca.pem",'
+             ' "verify_host": "wrong.hapair.test", "health_check": {"path": "/health"}, "servers": ['
+             ' {"name": "web1", "address": "{{ lab_net }}.21", "port": 8443},'
+             ' {"name": "web2", "address": "{{ lab_net }}.22", "port": 8443}]}]}')
+    rc, out = run_site("-e", wrong)
+    try:
+        assert rc == 0, out[-3000:]
+        assert wait_until(lambda: (get() or [None])[0] == 503, timeout=20)[0], get()
+    finally:
+        rc, out = run_site()
+        assert rc == 0, out[-3000:]
+    assert wait_until(lambda: (get() or [None])[0] == 200, timeout=30)[0], get()
+
+
+def test_a_new_certificate_is_served_after_a_rollout_without_a_failed_request(lbs):
+    send = functools.partial(https_request, server_name=NAME, context=context())
+    with Probe(HTTPS, timeout=2.0, send=send) as probe:
+        rc, out = run_site("-e", "tls_site=site2")
+    summary = probe.summary()
+    assert rc == 0, out[-3000:]
+    assert summary["sent"] > 100 and summary["failed"] == 0, summary
+    assert serial(get()[3]["certificate"]) == file_serial("site2")
+    # Written root's own, 0600, on every node; the key never in the run's output.
+    key_line = (TLS_DIR / "site2.key").read_text().splitlines()[1]
+    assert key_line not in out
+    for host in lbs.values():
+        pem = host.file("/etc/haproxy/certs/site.pem")
+        assert pem.user == "root" and pem.mode == 0o600
+        assert host.file("/etc/haproxy/certs").mode == 0o700
+        assert key_line in host.check_output("cat /etc/haproxy/certs/site.pem")
+
+
+def test_the_backup_serves_https_with_the_same_certificate_after_the_master_dies(lbs):
+    before = serial(get()[3]["certificate"])
+    kill(LB1)
+    try:
+        served, _ = wait_until(lambda: holders(lbs) == [LB2] and get() is not None, timeout=crash_bound(240) + 2)
+        assert served, holders(lbs)
+        assert serial(get()[3]["certificate"]) == before
+    finally:
+        start(LB1)
+    assert wait_until(lambda: running(LB1) and holders(lbs) == [LB1] and get() is not None, timeout=60)[0], holders(lbs)
