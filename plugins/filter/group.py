@@ -222,8 +222,8 @@ def group_password_changes(model, slurped, instances, auth_pass):
     return out
 
 
-def group_haproxy_binds(frontends, stats_address=None, stats_port=None):
-    return group.haproxy_binds(frontends, stats_address, stats_port)
+def group_haproxy_binds(frontends, stats_address=None, stats_port=None, metrics_address=None, metrics_port=None):
+    return group.haproxy_binds(frontends, stats_address, stats_port, metrics_address, metrics_port)
 
 
 def group_unserved_binds(binds, ss_lines, process="haproxy"):

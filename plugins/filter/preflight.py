@@ -66,9 +66,9 @@ def setting_problems(values):
 
 
 def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats_port=None, stats_address=None,
-                     certificates=None, default_mode="http"):
+                     certificates=None, default_mode="http", metrics_port=None, metrics_address=None):
     return validation.haproxy_problems(frontends, backends, vips, local_addresses, stats_port, stats_address,
-                                       certificates, default_mode)
+                                       certificates, default_mode, metrics_port, metrics_address)
 
 
 def unknown_variables(names, specs, role, returns=()):

@@ -14,7 +14,8 @@ description:
     (C(ssl crt FILE ... alpn LIST)), or an empty string.
   - The same plugin file provides C(tls_frontend_lines) (the redirect to HTTPS and the
     Strict-Transport-Security header), C(tls_server) (the TLS words of a backend's server lines),
-    C(tls_certificate_files) (each certificate's name and file), C(tls_certificate_content) (what
+    C(tls_certificate_files) (each certificate's name and file), C(tls_needs_system_cas) (whether a
+    backend verifies against the system's CAs), C(tls_certificate_content) (what
     a certificate's file holds) and C(tls_certificate_problems) (the refusals and warnings of the
     certificate checks).
 author:
@@ -60,6 +61,10 @@ def tls_server(backend):
     return tls.server_words(backend or {})
 
 
+def tls_needs_system_cas(backends):
+    return tls.needs_system_cas(backends)
+
+
 def tls_certificate_files(certificates, directory):
     return tls.certificate_files(certificates, directory)
 
@@ -86,6 +91,7 @@ class FilterModule:
             "tls_frontend_lines": tls_frontend_lines,
             "tls_server": tls_server,
             "tls_certificate_files": tls_certificate_files,
+            "tls_needs_system_cas": tls_needs_system_cas,
             "tls_certificate_content": tls_certificate_content,
             "tls_certificate_problems": tls_certificate_problems,
         }

@@ -611,10 +611,10 @@ def bind_sysctls(model, frontends, transparent=False):
     return [f"net.ipv{family}.ip_nonlocal_bind" for family in sorted(families)]
 
 
-def bind_sources(frontends, stats_address=None, stats_port=None):
+def bind_sources(frontends, stats_address=None, stats_port=None, metrics_address=None, metrics_port=None):
     """Every bind haproxy.cfg gets, in order, with the variable it comes from: (where, bind), bind
-    a mapping of address and port. The frontends' binds, then the stats page's (stats_address
-    None: the page is off)."""
+    a mapping of address and port. The frontends' binds, then the stats page's and the metrics
+    listener's (an address None: that listener is off)."""
     for index, frontend in enumerate(frontends or []):
         if not isinstance(frontend, dict):
             continue
@@ -623,6 +623,8 @@ def bind_sources(frontends, stats_address=None, stats_port=None):
                 yield f"haproxy_frontends[{index}] ({frontend.get('name')}).binds[{bind_index}]", bind
     if stats_address is not None:
         yield "haproxy_stats_address/haproxy_stats_port", {"address": stats_address, "port": stats_port}
+    if metrics_address is not None:
+        yield "haproxy_metrics_address/haproxy_metrics_port", {"address": metrics_address, "port": metrics_port}
 
 
 def _binds(frontends):
@@ -664,10 +666,10 @@ def binds_overlap(one, other):
     return (is_wildcard(one) or is_wildcard(other)) and bool(families[0] & families[1])
 
 
-def haproxy_binds(frontends, stats_address=None, stats_port=None):
+def haproxy_binds(frontends, stats_address=None, stats_port=None, metrics_address=None, metrics_port=None):
     """Every (address, port) haproxy.cfg binds, once each (bind_sources()), addresses canonical."""
     out = []
-    for _, bind in bind_sources(frontends, stats_address, stats_port):
+    for _, bind in bind_sources(frontends, stats_address, stats_port, metrics_address, metrics_port):
         item = {"address": any_address(bind.get("address")), "port": as_number(bind.get("port"))}
         if item not in out:
             out.append(item)

@@ -24,14 +24,23 @@ from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import a
 _CRYPTO = {}
 
 
+# The oldest cryptography with what the checks use (Certificate.verify_directly_issued_by).
+CRYPTOGRAPHY_MIN = (40, 0)
+
+
 def _crypto():
-    """The cryptography modules the checks use, imported on first use; None when missing."""
+    """The cryptography modules the checks use, imported on first use; None when missing or
+    older than CRYPTOGRAPHY_MIN."""
     if not _CRYPTO:
         try:
+            import cryptography
             from cryptography import x509
             from cryptography.exceptions import InvalidSignature
             from cryptography.hazmat.primitives import serialization
         except ImportError:  # pragma: no cover - ansible-core requires it
+            return None
+        version = tuple(int(part) for part in re.findall(r"\d+", cryptography.__version__)[:2])
+        if version < CRYPTOGRAPHY_MIN:
             return None
         _CRYPTO.update(x509=x509, InvalidSignature=InvalidSignature, serialization=serialization)
     return _CRYPTO
@@ -116,7 +125,7 @@ def server_words(backend):
     verify = str(backend.get("verify") or "required")
     words = ["ssl", "verify", verify]
     if verify == "required":
-        words += ["ca-file", str(backend.get("ca_file") or SYSTEM_CA_FILE)]
+        words += ["ca-file", SYSTEM_CA_FILE if uses_system_cas(backend) else str(backend["ca_file"])]
         host = backend.get("verify_host")
         if host:
             words += ["verifyhost", str(host), "sni", f"str({host})", "check-sni", str(host)]
@@ -178,7 +187,22 @@ def backend_problems(where, backend):
                         "servers' certificates carry")
     if verify == "none" and backend.get("verify_host"):
         problems.append(f"{where}: verify_host needs verify: required")
+    if verify == "required" and not backend.get("verify_host") and uses_system_cas(backend):
+        problems.append(f"{where}: verify_host is missing: with the system's CAs and no name to check, HAProxy "
+                        "would take any publicly trusted certificate, for any domain; give the name the servers' "
+                        "certificates carry, or ca_file of your own CA")
     return problems
+
+
+def uses_system_cas(backend):
+    """Whether a TLS backend verifies its servers against the system's CA bundle (ca-certificates)."""
+    return (as_truth(backend.get("ssl")) and str(backend.get("verify") or "required") == "required"
+            and not backend.get("ca_file"))
+
+
+def needs_system_cas(backends):
+    """Whether any backend verifies against the system's CAs: the node needs ca-certificates."""
+    return any(uses_system_cas(b) for b in backends or [] if isinstance(b, dict))
 
 
 def _when(moment):
@@ -242,8 +266,9 @@ def certificate_problems(certificates, now=None, warn_days=21, anchors=None, use
         return [f"haproxy_certificates is {type(certificates).__name__}: give a list of entries with a name, "
                 "a certificate and a key"], warnings
     if _crypto() is None:
-        return ["haproxy_certificates: the Python package cryptography is missing on the controller: "
-                "install it (ansible-core requires it) to have the certificates checked"], warnings
+        return ["haproxy_certificates: the controller's Python has no cryptography package of version "
+                f"{CRYPTOGRAPHY_MIN[0]} or later, which the certificate checks need: install one "
+                "(pip install 'cryptography>=40') where ansible-playbook runs"], warnings
     now = now or datetime.datetime.now(datetime.timezone.utc)
     if anchors is None:
         try:
@@ -316,7 +341,9 @@ def _one_certificate(where, entry, now, days, anchors, warnings):
         if not _issued_by(last, last) and not any(_issued_by(last, anchor) for anchor in anchors):
             problems.append(f"{where}.certificate: the chain stops at {_subject(last)}, whose issuer "
                             f"({last.issuer.rfc4514_string()}) is neither in it nor a trusted CA: append the "
-                            "intermediate certificates; for a private CA, give its root in haproxy_certificate_trust")
+                            "intermediate certificates; for a private CA, give its root in haproxy_certificate_trust"
+                            + ("" if anchors else " (the controller has no CA bundle to judge a public chain by: "
+                               "point SSL_CERT_FILE at one, or give the root in haproxy_certificate_trust)"))
     for cert in chain:
         if _not_after(cert) <= now:
             problems.append(f"{where}: {_subject(cert)} expired on {_when(_not_after(cert))}: renew it")

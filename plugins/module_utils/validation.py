@@ -66,7 +66,7 @@ SCALARS = {
     "haproxy_check_fall": TOKEN, "haproxy_check_rise": TOKEN, "haproxy_timeout_connect": TOKEN,
     "haproxy_timeout_client": TOKEN, "haproxy_timeout_server": TOKEN, "haproxy_timeout_http_request": TOKEN,
     "haproxy_stats_address": TOKEN, "haproxy_stats_uri": TOKEN, "haproxy_stats_user": LOGIN,
-    "haproxy_stats_password": TOKEN, "haproxy_certificate_dir": PATH,
+    "haproxy_stats_password": TOKEN, "haproxy_certificate_dir": PATH, "haproxy_metrics_address": TOKEN,
     "haproxy_ssl_default_bind_ciphers": TOKEN, "haproxy_ssl_default_bind_ciphersuites": TOKEN,
     "haproxy_ssl_default_bind_options": None, "haproxy_ssl_default_server_ciphers": TOKEN,
     "haproxy_ssl_default_server_ciphersuites": TOKEN, "haproxy_ssl_default_server_options": None,
@@ -75,6 +75,10 @@ SCALARS = {
     "keepalived_script_user": USER, "keepalived_state_dir": PATH,
 }
 SECRETS = {"haproxy_stats_password", "keepalived_auth_pass"}
+# Settings whose line in haproxy.cfg has no meaning without a value.
+NONEMPTY = {"haproxy_ssl_default_bind_ciphers", "haproxy_ssl_default_bind_ciphersuites", "haproxy_ssl_default_bind_options",
+            "haproxy_ssl_default_server_ciphers", "haproxy_ssl_default_server_ciphersuites",
+            "haproxy_ssl_default_server_options"}
 # What stands for a secret in any text the play prints.
 MASK = "********"
 # Settings whose default is another role's setting (keepalived/defaults/main.yml): a refusal says
@@ -534,21 +538,24 @@ def _fields(where, item, rules):
 
 
 def scalar_problems(values):
-    """The settings of SCALARS among values ({variable: value}) that break their file's grammar."""
+    """The settings of SCALARS among values ({variable: value}) that break their file's grammar,
+    or that are empty where the file needs a word (NONEMPTY)."""
     problems = []
     for name, value in (values or {}).items():
+        if name in NONEMPTY and (value is None or not str(value).strip()):
+            problems.append(f"{name} is empty: haproxy.cfg needs a value there; leave it out to have the default")
         if name in SCALARS and value not in (None, "") and not isinstance(value, bool):
             where = f"{name} (by default {DEFAULTS_FROM[name]})" if name in DEFAULTS_FROM else name
             problems += _grammar(where, value, SCALARS[name], secret=name in SECRETS)
     return problems
 
 
-def _listener_problems(frontends, stats_address, stats_port):
+def _listener_problems(frontends, stats_address, stats_port, metrics_address=None, metrics_port=None):
     """Every (address, port) HAProxy listens on used once; a wildcard bind takes the port on
-    every address, so it conflicts with any other bind on that port. stats_address: None when
-    the stats page is off."""
+    every address, so it conflicts with any other bind on that port. stats_address,
+    metrics_address: None when that listener is off."""
     problems, seen = [], {}
-    for where, bind in bind_sources(frontends, stats_address, stats_port):
+    for where, bind in bind_sources(frontends, stats_address, stats_port, metrics_address, metrics_port):
         address, port = any_address(bind.get("address")), as_number(bind.get("port"))
         if not is_int(port):
             continue
@@ -561,22 +568,37 @@ def _listener_problems(frontends, stats_address, stats_port):
     return problems
 
 
+# The sections haproxy.cfg has of its own, by the listener that makes them, and the kinds of
+# section that may not share their names: `listen stats` is a frontend and a backend at once;
+# `frontend metrics` leaves the name free for a backend.
+OWN_SECTIONS = {"stats": ("the stats page (haproxy_stats_enabled)", ("frontend", "backend")),
+                "metrics": ("the metrics listener (haproxy_metrics_enabled)", ("frontend",))}
+
+
 def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats_port=None, stats_address=None,
-                     certificates=None, default_mode="http"):
+                     certificates=None, default_mode="http", metrics_port=None, metrics_address=None):
     """Frontends, backends and servers. vips: every VIP the keepalived instances carry (None
     when keepalived is not managed here); local_addresses: this host's own addresses;
     certificates: haproxy_certificates (their names are what a TLS frontend may ask for);
-    default_mode: haproxy_mode."""
+    default_mode: haproxy_mode; stats_address, metrics_address: None when that listener is off."""
     problems = []
+    own = {name: what for name, what in OWN_SECTIONS.items()
+           if (stats_address if name == "stats" else metrics_address) is not None}
     known = {str(c["name"]) for c in certificates or [] if isinstance(c, dict) and c.get("name")}
     frontends = frontends or []
     backends = backends or []
     vips = None if vips is None else {address_only(str(v)) for v in vips}
     local = {address_only(str(a)) for a in (local_addresses or [])} | {"127.0.0.1", "::1"}
-    if stats_port is not None:
-        problem = _port_problem("haproxy_stats_port", stats_port)
+    for variable, port in (("haproxy_stats_port", stats_port), ("haproxy_metrics_port", metrics_port)):
+        problem = _port_problem(variable, port) if port is not None else None
         if problem:
             problems.append(problem)
+    for kind, items in (("frontend", frontends), ("backend", backends)):
+        for index, item in enumerate(items):
+            name = str(item.get("name")) if isinstance(item, dict) else None
+            if name in own and kind in own[name][1]:
+                problems.append(f"haproxy_{kind}s[{index}]: the {kind} name {name} is taken by "
+                                f"{own[name][0]}: give the {kind} another name")
 
     names = {}
     for index, frontend in enumerate(frontends):
@@ -636,7 +658,7 @@ def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats
                 problems.append(f"{spot}: address is missing")
             problems += _fields(spot, server, {"address": TOKEN, "options": None})
 
-    problems += _listener_problems(frontends, stats_address, stats_port)
+    problems += _listener_problems(frontends, stats_address, stats_port, metrics_address, metrics_port)
     for frontend in frontends:
         if isinstance(frontend, dict) and frontend.get("default_backend") and frontend["default_backend"] not in backend_names:
             problems.append(f"frontend {frontend.get('name')}: default_backend is {frontend['default_backend']}, but "

@@ -49,6 +49,9 @@ def test_classic_haproxy_cfg_content(classic):
     assert text.startswith("#")  # ansible_managed header
     assert "master-worker" in text
     assert "bind 127.0.0.1:8404" in text  # stats on loopback
+    # HAProxy's own Prometheus exporter, on loopback too (haproxy -c knows the service: built in).
+    assert "frontend metrics\n    bind 127.0.0.1:8405\n" in text
+    assert "http-request use-service prometheus-exporter if { path /metrics }" in text
     assert "bind 192.0.2.100:80" in text
     assert "http-check send meth GET uri /health" in text
     assert "http-check expect status 200" in text

@@ -101,9 +101,10 @@ def test_tls_1_1_is_refused_by_a_client_that_would_speak_it():
         worker.start()
         assert handshake(_tls11_client(), listener.getsockname())[0] == "TLSv1.1"
         worker.join(timeout=5)
-    # The VIP refuses it.
-    with pytest.raises(ssl.SSLError):
+    # The VIP refuses it for its version (a protocol_version alert), not for want of a cipher.
+    with pytest.raises(ssl.SSLError) as refused:
         handshake(_tls11_client())
+    assert "PROTOCOL_VERSION" in str(refused.value).upper() or "UNSUPPORTED_PROTOCOL" in str(refused.value).upper(), refused.value
 
 
 def test_plain_http_is_redirected_to_https():
@@ -132,8 +133,9 @@ def test_a_backend_whose_certificate_does_not_verify_is_taken_out(lbs):
 
 def test_a_new_certificate_is_served_after_a_rollout_without_a_failed_request(lbs):
     send = functools.partial(https_request, server_name=NAME, context=context())
+    # Verbose, with diffs: what a careless task would print (its arguments, the file's diff) shows.
     with Probe(HTTPS, timeout=2.0, send=send) as probe:
-        rc, out = run_site("-e", "tls_site=site2")
+        rc, out = run_site("-vvv", "--diff", "-e", "tls_site=site2")
     summary = probe.summary()
     assert rc == 0, out[-3000:]
     assert summary["sent"] > 100 and summary["failed"] == 0, summary
@@ -158,3 +160,22 @@ def test_the_backup_serves_https_with_the_same_certificate_after_the_master_dies
     finally:
         start(LB1)
     assert wait_until(lambda: running(LB1) and holders(lbs) == [LB1] and get() is not None, timeout=60)[0], holders(lbs)
+
+
+METRICS = ("python3 -c \"import urllib.request; "
+           "print(urllib.request.urlopen('http://127.0.0.1:8405/metrics', timeout=5).read().decode())\"")
+
+
+def test_haproxy_metrics_answer_on_every_node(lbs):
+    """HAProxy's own Prometheus exporter, on its loopback listener: every node answers with the
+    haproxy_* series, the HTTPS frontend's among them."""
+    for name, host in lbs.items():
+        text = host.check_output(METRICS)
+        assert "# TYPE haproxy_process_uptime_seconds gauge" in text, (name, text[:500])
+        assert 'haproxy_frontend_current_sessions{proxy="https_in"}' in text, name
+        # Both TLS backends up by their checks (a node that just came back may still be checking).
+        up = 'haproxy_backend_active_servers{proxy="web_tls"} 2'
+        assert wait_until(lambda: up in host.check_output(METRICS), timeout=15)[0], name
+        # Loopback only.
+        listeners = [line.split()[3] for line in host.check_output("ss -Htln").splitlines() if ":8405" in line]
+        assert listeners == ["127.0.0.1:8405"], listeners

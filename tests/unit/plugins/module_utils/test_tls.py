@@ -114,7 +114,8 @@ def test_frontends_ask_only_for_certificates_that_exist():
 
 
 def test_backends_verify_their_servers_by_default():
-    assert tls.backend_problems("b", {"ssl": True}) == [] and tls.backend_problems("b", {"ssl": "yes"}) == []
+    own = {"ca_file": "/etc/haproxy/own-ca.pem"}
+    assert tls.backend_problems("b", {"ssl": True, **own}) == [] and tls.backend_problems("b", {"ssl": "yes", **own}) == []
     assert tls.backend_problems("b", {"ssl": "maybe"}) == ["b.ssl is 'maybe': use true or false"]
     assert "use required" in tls.backend_problems("b", {"ssl": True, "verify": "optional"})[0]
     assert "absolute path" in tls.backend_problems("b", {"ssl": True, "ca_file": "ca.pem"})[0]
@@ -135,6 +136,7 @@ def test_the_words_haproxy_cfg_gets():
         'http-response set-header Strict-Transport-Security "max-age=63072000"']
     assert tls.frontend_lines({"redirect_https": True}, "tcp") == []
     assert tls.server_words({"ssl": True}) == " ssl verify required ca-file /etc/ssl/certs/ca-certificates.crt"
+    assert tls.server_words({"ssl": True, "ca_file": ""}) == " ssl verify required ca-file /etc/ssl/certs/ca-certificates.crt"
     assert tls.server_words({"ssl": True, "ca_file": "/ca.pem", "verify_host": "app.test"}) == (
         " ssl verify required ca-file /ca.pem verifyhost app.test sni str(app.test) check-sni app.test")
     assert tls.server_words({"ssl": True, "verify": "none"}) == " ssl verify none"
@@ -142,3 +144,26 @@ def test_the_words_haproxy_cfg_gets():
     assert tls.certificate_files([{"name": "a"}], "/c") == [{"name": "a", "path": "/c/a.pem"}]
     assert tls.certificate_content({"certificate": "C\n\n", "key": "\nK"}) == "C\nK\n"
 
+
+
+def test_a_tls_backend_on_the_system_cas_must_name_what_it_verifies():
+    assert tls.backend_problems("b", {"ssl": True}) == [
+        "b: verify_host is missing: with the system's CAs and no name to check, HAProxy would take any publicly "
+        "trusted certificate, for any domain; give the name the servers' certificates carry, or ca_file of your own CA"]
+    assert tls.backend_problems("b", {"ssl": True, "ca_file": "/etc/haproxy/own-ca.pem"}) == []
+    assert tls.needs_system_cas([{"ssl": True, "verify_host": "a"}]) and not tls.needs_system_cas([{"ssl": "false"}])
+    assert not tls.needs_system_cas([{"ssl": True, "ca_file": "/ca.pem"}, {"ssl": True, "verify": "none"}])
+
+
+def test_a_controller_without_a_ca_bundle_says_so(ca):
+    cert, cert_key = ca.server()
+    problems, _ = tls.certificate_problems([entry("site", [cert, ca.mid], cert_key)], anchors=[])
+    assert len(problems) == 1 and "the controller has no CA bundle" in problems[0], problems
+
+
+def test_an_empty_tls_default_is_refused_by_name():
+    from ansible_collections.hapair.loadbalancer.plugins.module_utils import validation
+
+    assert validation.scalar_problems({"haproxy_ssl_default_bind_options": " "}) == [
+        "haproxy_ssl_default_bind_options is empty: haproxy.cfg needs a value there; leave it out to have the default"]
+    assert validation.scalar_problems({"haproxy_ssl_default_bind_options": "no-tlsv10"}) == []

@@ -485,3 +485,26 @@ def test_a_misspelt_playbook_variable_is_named_too():
 def test_every_entry_point_s_options_are_known():
     specs = {"argument_specs": {"main": {"options": {"a_x": {}, "a_y": {}}}, "configure": {"options": {"a_z": {}}}}}
     assert v.spec_options(specs) == ["a_x", "a_y", "a_z"]
+
+
+def test_the_metrics_listener_is_a_listener_and_its_name_is_taken():
+    metrics = {"metrics_port": 8405, "metrics_address": "127.0.0.1"}
+    on_metrics = [frontend(binds=[{"address": "127.0.0.1", "port": 8405}])]
+    found = v.haproxy_problems(on_metrics, [backend()], None, [], 8404, "127.0.0.1", **metrics)
+    assert any("haproxy_metrics_address/haproxy_metrics_port: 127.0.0.1:8405 is also where" in p for p in found), found
+    # The stats page and the metrics listener on one port.
+    found = v.haproxy_problems([frontend()], [backend()], None, [], 8404, "127.0.0.1", metrics_port=8404,
+                               metrics_address="*")
+    assert any("haproxy_metrics_address/haproxy_metrics_port: *:8404 is also where haproxy_stats_address" in p
+               for p in found), found
+    assert any("haproxy_metrics_port: port is 0" in p
+               for p in v.haproxy_problems([frontend()], [backend()], None, [], 8404, None, metrics_port=0,
+                                           metrics_address="127.0.0.1")), "port 0"
+    # haproxy.cfg's own sections keep their names while their listener is on.
+    for name in ("stats", "metrics"):
+        found = v.haproxy_problems([frontend(name=name)], [backend(name=name)], None, [], 8404, "127.0.0.1", **metrics)
+        assert any(f"haproxy_frontends[0]: the frontend name {name} is taken by" in p for p in found), found
+        # `listen stats` takes both kinds of name; `frontend metrics` leaves a backend its name.
+        assert any(f"haproxy_backends[0]: the backend name {name} is taken by" in p for p in found) == (name == "stats")
+    assert not [p for p in v.haproxy_problems([frontend(name="metrics")], [backend()], None, [], 8404, "127.0.0.1")
+                if "taken by" in p]
