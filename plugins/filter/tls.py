@@ -16,7 +16,7 @@ description:
     Strict-Transport-Security header), C(tls_server) (the TLS words of a backend's server lines),
     C(tls_certificate_files) (each certificate's name and file), C(tls_needs_system_cas) (whether a
     backend verifies against the system's CAs), C(tls_certificate_content) (what
-    a certificate's file holds) and C(tls_certificate_problems) (the refusals and warnings of the
+    the file of the certificate of a given name holds) and C(tls_certificate_problems) (the refusals and warnings of the
     certificate checks).
 author:
   - hapair.loadbalancer maintainers
@@ -69,8 +69,8 @@ def tls_certificate_files(certificates, directory):
     return tls.certificate_files(certificates, directory)
 
 
-def tls_certificate_content(certificate):
-    return tls.certificate_content(certificate or {})
+def tls_certificate_content(certificates, name):
+    return tls.named_content(certificates, name)
 
 
 def tls_certificate_problems(certificates, frontends, warn_days, trust=""):

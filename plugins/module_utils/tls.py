@@ -75,6 +75,14 @@ def certificate_content(certificate):
     return f"{chain}\n{key}\n"
 
 
+def named_content(certificates, name):
+    """certificate_content() of the entry of certificates called name ('' where none is)."""
+    for certificate in certificates or []:
+        if isinstance(certificate, dict) and certificate.get("name") == name:
+            return certificate_content(certificate)
+    return ""
+
+
 def certificate_files(certificates, directory):
     """Every certificate file the node gets: [{name, path}] (the content is certificate_content()
     of the entry, kept out of this list so that no fact holds a key)."""

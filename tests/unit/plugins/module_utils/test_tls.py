@@ -143,6 +143,9 @@ def test_the_words_haproxy_cfg_gets():
     assert tls.server_words({}) == ""
     assert tls.certificate_files([{"name": "a"}], "/c") == [{"name": "a", "path": "/c/a.pem"}]
     assert tls.certificate_content({"certificate": "C\n\n", "key": "\nK"}) == "C\nK\n"
+    # By name, as the write and the comparison with the node's read both look it up.
+    pair = [{"name": "a", "certificate": "A", "key": "KA"}, {"name": "b", "certificate": "B", "key": "KB"}]
+    assert tls.named_content(pair, "b") == "B\nKB\n" and tls.named_content(pair, "c") == ""
 
 
 
