@@ -125,8 +125,11 @@ def _node(model, me):
     return ((model or {}).get("nodes") or {}).get(me) or {}
 
 
-def group_firewall_rules(model, me, chain, ports=(), peers=None, peers6=None):
-    return group.firewall_rules(_node(model, me), chain, ports, peers, peers6)
+def group_firewall_rules(model, me, chain, ports=(), peers=None, peers6=None, haproxy_peers_port=0):
+    """haproxy_peers_port: HAProxy's peers port (0: none), open to the model's peers alone."""
+    return group.firewall_rules(_node(model, me), chain, ports, peers, peers6,
+                                haproxy_peers=[p.get("address") for p in (model or {}).get("peers") or []],
+                                haproxy_peers_port=haproxy_peers_port)
 
 
 def group_missing_rules(rules, current):
@@ -222,8 +225,8 @@ def group_password_changes(model, slurped, instances, auth_pass):
     return out
 
 
-def group_haproxy_binds(frontends, stats_address=None, stats_port=None, metrics_address=None, metrics_port=None):
-    return group.haproxy_binds(frontends, stats_address, stats_port, metrics_address, metrics_port)
+def group_haproxy_binds(frontends, own=()):
+    return group.haproxy_binds(frontends, own)
 
 
 def group_unserved_binds(binds, ss_lines, process="haproxy"):

@@ -11,7 +11,8 @@ short_description: The broken rules of one node's keepalived instances
 version_added: 0.1.0
 description:
   - Used by the keepalived role's checks, with C(keepalived_group_problems) (the rules across
-    the group), C(haproxy_problems) (frontends, backends and servers) and C(setting_problems)
+    the group), C(haproxy_problems) (frontends, backends and servers; with C(haproxy_own_listeners),
+    HAProxy's own listeners that are on) and C(setting_problems)
     (settings that land in a file as one word, by the rule module_utils/validation.py SCALARS
     gives each; secrets are named, never shown). Each returns the broken
     rules of the input as messages that name the variable, the bad value and the fix; an empty
@@ -65,10 +66,15 @@ def setting_problems(values):
     return validation.scalar_problems(values)
 
 
-def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats_port=None, stats_address=None,
-                     certificates=None, default_mode="http", metrics_port=None, metrics_address=None):
-    return validation.haproxy_problems(frontends, backends, vips, local_addresses, stats_port, stats_address,
-                                       certificates, default_mode, metrics_port, metrics_address)
+def haproxy_problems(frontends, backends, vips=None, local_addresses=None, own=(), certificates=None,
+                     default_mode="http"):
+    return validation.haproxy_problems(frontends, backends, vips, local_addresses, own, certificates, default_mode)
+
+
+def haproxy_own_listeners(stats_address, stats_port, metrics_address, metrics_port, peer_address=None, peers_port=None):
+    """HAProxy's own listeners that are on (an address None: off): the stats page, the metrics
+    listener, this node's peers listener."""
+    return validation.own_listeners(stats_address, stats_port, metrics_address, metrics_port, peer_address, peers_port)
 
 
 def unknown_variables(names, specs, role, returns=()):
@@ -96,6 +102,7 @@ class FilterModule:
             "keepalived_problems": keepalived_problems,
             "keepalived_group_problems": keepalived_group_problems,
             "haproxy_problems": haproxy_problems,
+            "haproxy_own_listeners": haproxy_own_listeners,
             "setting_problems": setting_problems,
             "unknown_variables": unknown_variables,
             "unknown_playbook_variables": unknown_playbook_variables,

@@ -380,9 +380,17 @@ def build(members, inputs, facts):
             if vip["address"] not in seen:
                 seen.add(vip["address"])
                 vips.append({k: vip[k] for k in ("address", "cidr", "family", "instance", "master")})
+    # HAProxy's peers (shared stick tables, module_utils/peers.py): each member by its inventory
+    # name, at the address it sends VRRP from (its first instance's interface).
+    peers = []
+    for member in members:
+        first = (nodes[member]["instances"] or [{}])[0]
+        interface = first.get("interface") or _default_interface(facts_of[member])
+        address = _own_ipv4(facts_of[member], interface) or _own_ipv6(facts_of[member], interface, group_vips)
+        peers.append({"name": member, "address": canonical_address(address) if address else None})
     return {"members": members, "missing_facts": missing, "nodes": nodes, "vips": vips,
             "member_addresses": sorted(member_addresses),
-            "own_addresses": {m: _primary_addresses(facts_of[m]) for m in members}}
+            "own_addresses": {m: _primary_addresses(facts_of[m]) for m in members}, "peers": peers}
 
 
 def _primary_addresses(facts):
@@ -434,18 +442,28 @@ def _vrrp_sources(me, members, nodes, facts_of):
     return sources
 
 
-def firewall_rules(node, chain, frontend_ports=(), peers=None, peers6=None, marker=RULE_MARKER):
+def firewall_rules(node, chain, frontend_ports=(), peers=None, peers6=None, marker=RULE_MARKER,
+                   haproxy_peers=(), haproxy_peers_port=0):
     """Every rule one node needs, family by family, in the order they must be applied: the chain
-    first; peer rules inserted at the top of it and the final DROP appended, so a peer added later
-    still lands above the DROP; INPUT rules inserted at the top, ahead of any drop rule there.
+    first; peer rules inserted at the top of it and the final DROPs appended, so a peer added later
+    still lands above them; INPUT rules inserted at the top, ahead of any drop rule there.
     peers / peers6: addresses that replace the model's sources of that family (for VRRP speakers
-    this collection does not configure), accepted towards any destination."""
+    this collection does not configure), accepted towards any destination. haproxy_peers: the
+    members' addresses (the model's peers) that alone may reach HAProxy's peers port,
+    haproxy_peers_port (0: none, no rule)."""
     sources = dict((node or {}).get("vrrp_sources") or {"ipv4": [], "ipv6": []})
     if peers:
         sources["ipv4"] = [(canonical_address(p), None) for p in peers]
     if peers6:
         sources["ipv6"] = [(canonical_address(p), None) for p in peers6]
-    families = ["ipv4"] + (["ipv6"] if sources.get("ipv6") else [])
+    peers_port = as_number(haproxy_peers_port)
+    members = {"ipv4": [], "ipv6": []}
+    if is_int(peers_port) and peers_port > 0:
+        for address in filter(None, map(canonical_address, haproxy_peers or [])):
+            family = FAMILIES[6 if ":" in address else 4]
+            if address not in members[family]:
+                members[family].append(address)
+    families = ["ipv4"] + (["ipv6"] if sources.get("ipv6") or members["ipv6"] else [])
     # Whole numbers only: a port that is none is the HAProxy checks' to report, not a rule's.
     ports = sorted({n for n in map(as_number, frontend_ports or []) if is_int(n)})
     prefix = marker + ": "
@@ -462,6 +480,15 @@ def firewall_rules(node, chain, frontend_ports=(), peers=None, peers6=None, mark
                       "comment": prefix + "VRRP from outside the group"})
         rules.append({"ip_version": family, "chain": "INPUT", "action": "insert", "protocol": "vrrp", "jump": chain,
                       "comment": prefix + "VRRP"})
+        if members[family]:
+            # HAProxy's peers protocol has no authentication: the members alone reach its port.
+            tcp = {"ip_version": family, "chain": chain, "protocol": "tcp", "destination_ports": [str(peers_port)]}
+            rules += [{**tcp, "action": "insert", "jump": "ACCEPT", "source": address,
+                       "comment": f"{prefix}HAProxy peers from {address} tcp/{peers_port}"} for address in members[family]]
+            rules.append({**tcp, "action": "append", "jump": "DROP",
+                          "comment": f"{prefix}HAProxy peers tcp/{peers_port} from outside the group"})
+            rules.append({**tcp, "chain": "INPUT", "action": "insert", "jump": chain,
+                          "comment": f"{prefix}HAProxy peers tcp/{peers_port}"})
         if ports:
             rules.append({"ip_version": family, "chain": "INPUT", "action": "insert", "protocol": "tcp", "jump": "ACCEPT",
                           "destination_ports": [str(p) for p in ports],
@@ -611,20 +638,18 @@ def bind_sysctls(model, frontends, transparent=False):
     return [f"net.ipv{family}.ip_nonlocal_bind" for family in sorted(families)]
 
 
-def bind_sources(frontends, stats_address=None, stats_port=None, metrics_address=None, metrics_port=None):
+def bind_sources(frontends, own=()):
     """Every bind haproxy.cfg gets, in order, with the variable it comes from: (where, bind), bind
-    a mapping of address and port. The frontends' binds, then the stats page's and the metrics
-    listener's (an address None: that listener is off)."""
+    a mapping of address and port. The frontends' binds, then HAProxy's own listeners that are
+    on (own: validation.own_listeners(): the stats page, the metrics listener, the peers)."""
     for index, frontend in enumerate(frontends or []):
         if not isinstance(frontend, dict):
             continue
         for bind_index, bind in enumerate(frontend.get("binds") or []):
             if isinstance(bind, dict):
                 yield f"haproxy_frontends[{index}] ({frontend.get('name')}).binds[{bind_index}]", bind
-    if stats_address is not None:
-        yield "haproxy_stats_address/haproxy_stats_port", {"address": stats_address, "port": stats_port}
-    if metrics_address is not None:
-        yield "haproxy_metrics_address/haproxy_metrics_port", {"address": metrics_address, "port": metrics_port}
+    for listener in own or []:
+        yield listener["variable"], listener
 
 
 def _binds(frontends):
@@ -666,10 +691,10 @@ def binds_overlap(one, other):
     return (is_wildcard(one) or is_wildcard(other)) and bool(families[0] & families[1])
 
 
-def haproxy_binds(frontends, stats_address=None, stats_port=None, metrics_address=None, metrics_port=None):
+def haproxy_binds(frontends, own=()):
     """Every (address, port) haproxy.cfg binds, once each (bind_sources()), addresses canonical."""
     out = []
-    for _, bind in bind_sources(frontends, stats_address, stats_port, metrics_address, metrics_port):
+    for _, bind in bind_sources(frontends, own):
         item = {"address": any_address(bind.get("address")), "port": as_number(bind.get("port"))}
         if item not in out:
             out.append(item)

@@ -29,7 +29,7 @@ from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import (
     KEEPALIVED_WORD, any_address, as_number, as_truth, bind_sources, binds_overlap, hostport, interface_facts,
     is_int, is_wildcard,
 )
-from ansible_collections.hapair.loadbalancer.plugins.module_utils import tls
+from ansible_collections.hapair.loadbalancer.plugins.module_utils import peers, tls
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import address_only
 
 # What reaches keepalived.conf and haproxy.cfg from the inventory, by what the file's tokenizer
@@ -44,6 +44,8 @@ PATH = re.compile(r"/[A-Za-z0-9_.+/-]*")
 HOST = re.compile(r"[A-Za-z0-9.:-]{1,253}")
 PORT = re.compile(r"6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}")
 LOGIN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+# A file node_exporter's textfile collector reads: it takes *.prom files only.
+TEXTFILE = re.compile(r"/[A-Za-z0-9_.+/-]*/[A-Za-z0-9_.+-]+\.prom")
 # A balance line: an algorithm HAProxy knows, then its arguments, on one line.
 BALANCE = re.compile(r"(roundrobin|static-rr|leastconn|first|source|uri|url_param|random(\([0-9]+\))?"
                      r"|hdr\([!-'*-~]+\)|rdp-cookie(\([!-'*-~]+\))?|hash)([ \t][^\r\n\x00]*)?")
@@ -55,6 +57,8 @@ RULES = {NAME: "1 to 64 letters, digits or _ . : -",
          PATH: "an absolute path of letters, digits and _ . + - /",
          HOST: "an IP address or a host name (letters, digits and . : -)",
          PORT: "a port number from 1 to 65535",
+         TEXTFILE: "an absolute path of letters, digits and _ . + - / whose file name ends in .prom (node_exporter's "
+                   "textfile collector reads *.prom files only), or empty for none",
          LOGIN: "1 to 64 letters, digits or _ . - (no colon: it separates the user from the password)",
          BALANCE: "an algorithm HAProxy knows (roundrobin, static-rr, leastconn, first, source, random, uri, url_param, "
                   "hdr(NAME), rdp-cookie(NAME) or hash), then its arguments, on one line"}
@@ -72,7 +76,7 @@ SCALARS = {
     "haproxy_ssl_default_server_ciphersuites": TOKEN, "haproxy_ssl_default_server_options": None,
     "keepalived_router_id": KEEPALIVED_WORD, "keepalived_interface": KEEPALIVED_WORD, "keepalived_check_address": HOST,
     "keepalived_check_port": PORT,
-    "keepalived_script_user": USER, "keepalived_state_dir": PATH,
+    "keepalived_script_user": USER, "keepalived_state_dir": PATH, "keepalived_metrics_textfile": TEXTFILE,
 }
 SECRETS = {"haproxy_stats_password", "keepalived_auth_pass"}
 # Settings whose line in haproxy.cfg has no meaning without a value.
@@ -550,12 +554,11 @@ def scalar_problems(values):
     return problems
 
 
-def _listener_problems(frontends, stats_address, stats_port, metrics_address=None, metrics_port=None):
+def _listener_problems(frontends, own):
     """Every (address, port) HAProxy listens on used once; a wildcard bind takes the port on
-    every address, so it conflicts with any other bind on that port. stats_address,
-    metrics_address: None when that listener is off."""
+    every address, so it conflicts with any other bind on that port. own: own_listeners()."""
     problems, seen = [], {}
-    for where, bind in bind_sources(frontends, stats_address, stats_port, metrics_address, metrics_port):
+    for where, bind in bind_sources(frontends, own):
         address, port = any_address(bind.get("address")), as_number(bind.get("port"))
         if not is_int(port):
             continue
@@ -568,37 +571,50 @@ def _listener_problems(frontends, stats_address, stats_port, metrics_address=Non
     return problems
 
 
-# The sections haproxy.cfg has of its own, by the listener that makes them, and the kinds of
-# section that may not share their names: `listen stats` is a frontend and a backend at once;
-# `frontend metrics` leaves the name free for a backend.
-OWN_SECTIONS = {"stats": ("the stats page (haproxy_stats_enabled)", ("frontend", "backend")),
-                "metrics": ("the metrics listener (haproxy_metrics_enabled)", ("frontend",))}
+def own_listeners(stats_address=None, stats_port=None, metrics_address=None, metrics_port=None,
+                  peer_address=None, peers_port=None):
+    """HAProxy's listeners of its own beside the frontends, those that are on (an address None:
+    off): [{address, port, variable, port_variable, section, what, kinds}]. section: the section
+    it makes in haproxy.cfg; kinds: the kinds of section that may not share that name (`listen
+    stats` is a frontend and a backend at once; `frontend metrics` leaves the name free for a
+    backend). The peers listen on this node's own address (peers.own_address())."""
+    listeners = (
+        ("stats", stats_address, stats_port, "haproxy_stats_address/haproxy_stats_port", "haproxy_stats_port",
+         "the stats page (haproxy_stats_enabled)", ("frontend", "backend")),
+        ("metrics", metrics_address, metrics_port, "haproxy_metrics_address/haproxy_metrics_port", "haproxy_metrics_port",
+         "the metrics listener (haproxy_metrics_enabled)", ("frontend",)),
+        (peers.SECTION, peer_address, peers_port, "haproxy_peers_port (this node's peers listener)", "haproxy_peers_port",
+         "the peers of the shared stick tables (a backend's stickiness)", ("frontend", "backend")),
+    )
+    return [{"address": address, "port": port, "variable": variable, "port_variable": port_variable,
+             "section": section, "what": what, "kinds": list(kinds)}
+            for section, address, port, variable, port_variable, what, kinds in listeners if address is not None]
 
 
-def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats_port=None, stats_address=None,
-                     certificates=None, default_mode="http", metrics_port=None, metrics_address=None):
+def haproxy_problems(frontends, backends, vips=None, local_addresses=None, own=(), certificates=None,
+                     default_mode="http"):
     """Frontends, backends and servers. vips: every VIP the keepalived instances carry (None
-    when keepalived is not managed here); local_addresses: this host's own addresses;
-    certificates: haproxy_certificates (their names are what a TLS frontend may ask for);
-    default_mode: haproxy_mode; stats_address, metrics_address: None when that listener is off."""
+    when keepalived is not managed here); local_addresses: this host's own addresses; own:
+    HAProxy's own listeners that are on (own_listeners()); certificates: haproxy_certificates
+    (their names are what a TLS frontend may ask for); default_mode: haproxy_mode."""
     problems = []
-    own = {name: what for name, what in OWN_SECTIONS.items()
-           if (stats_address if name == "stats" else metrics_address) is not None}
+    own = list(own or [])
+    sections = {item["section"]: (item["what"], item["kinds"]) for item in own}
     known = {str(c["name"]) for c in certificates or [] if isinstance(c, dict) and c.get("name")}
     frontends = frontends or []
     backends = backends or []
     vips = None if vips is None else {address_only(str(v)) for v in vips}
     local = {address_only(str(a)) for a in (local_addresses or [])} | {"127.0.0.1", "::1"}
-    for variable, port in (("haproxy_stats_port", stats_port), ("haproxy_metrics_port", metrics_port)):
-        problem = _port_problem(variable, port) if port is not None else None
+    for item in own:
+        problem = _port_problem(item["port_variable"], item["port"])
         if problem:
             problems.append(problem)
     for kind, items in (("frontend", frontends), ("backend", backends)):
         for index, item in enumerate(items):
             name = str(item.get("name")) if isinstance(item, dict) else None
-            if name in own and kind in own[name][1]:
+            if name in sections and kind in sections[name][1]:
                 problems.append(f"haproxy_{kind}s[{index}]: the {kind} name {name} is taken by "
-                                f"{own[name][0]}: give the {kind} another name")
+                                f"{sections[name][0]}: give the {kind} another name")
 
     names = {}
     for index, frontend in enumerate(frontends):
@@ -638,6 +654,7 @@ def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats
             continue
         problems += _fields(where, backend, {"mode": TOKEN, "balance": BALANCE, "cookie": TOKEN})
         problems += tls.backend_problems(where, backend)
+        problems += peers.backend_problems(where, backend)
         if isinstance(backend.get("health_check"), dict):
             problems += _fields(f"{where}.health_check", backend["health_check"],
                                 {"method": TOKEN, "path": TOKEN, "expect_status": TOKEN})
@@ -658,7 +675,14 @@ def haproxy_problems(frontends, backends, vips=None, local_addresses=None, stats
                 problems.append(f"{spot}: address is missing")
             problems += _fields(spot, server, {"address": TOKEN, "options": None})
 
-    problems += _listener_problems(frontends, stats_address, stats_port, metrics_address, metrics_port)
+    problems += _listener_problems(frontends, own)
+    # The firewall opens a frontend's port to everyone, and the peers port to the members alone.
+    shared = {as_number(bind.get("port")) for _, bind in bind_sources(frontends)}
+    for item in own:
+        if item["section"] == peers.SECTION and as_number(item["port"]) in shared:
+            problems.append(f"haproxy_peers_port is {item['port']}, a port a frontend binds too: the firewall opens a "
+                            "frontend's port to every client and the peers port to the group's members alone; "
+                            "give the peers a port of their own")
     for frontend in frontends:
         if isinstance(frontend, dict) and frontend.get("default_backend") and frontend["default_backend"] not in backend_names:
             problems.append(f"frontend {frontend.get('name')}: default_backend is {frontend['default_backend']}, but "

@@ -1,8 +1,12 @@
 """Role templates rendered from sample data pass the daemons' own checkers, and bad input fails them."""
 
+import os
 import re
+import shutil
+import subprocess
 
 import pytest
+from conftest import WORK
 from template_checks import haproxy_check, keepalived_check
 
 
@@ -257,3 +261,57 @@ def test_https_frontends_and_tls_backends_render_and_pass_haproxy_c(render_sampl
     (directory / "api.pem").unlink()
     ok, messages = haproxy_check(out / "lb1" / "haproxy.cfg")
     assert not ok and "api.pem" in messages, messages
+
+
+def test_a_sticky_backend_shares_its_table_with_the_peers_and_passes_haproxy_c(render_sample):
+    """A backend with stickiness: source gets a stick table shared through a peers section of
+    the group's members (each at its own address), and each node names itself its local peer."""
+    backends = [{"name": "web", "servers": [{"name": "web1", "address": "192.0.2.21", "port": 8080}]},
+                {"name": "tcp_sticky", "mode": "tcp", "stickiness": "source", "stick_table_expire": "1h",
+                 "servers": [{"name": "web1", "address": "192.0.2.21", "port": 80},
+                             {"name": "web2", "address": "192.0.2.22", "port": 80}]}]
+    frontends = [{"name": "http_in", "binds": [{"address": "192.0.2.100", "port": 80}], "default_backend": "web"},
+                 {"name": "tcp_in", "mode": "tcp", "binds": [{"address": "192.0.2.100", "port": 9000}],
+                  "default_backend": "tcp_sticky"}]
+    out = render_sample("sticky", "classic.yml", haproxy_backends=backends, haproxy_frontends=frontends)
+    for host in ("lb1", "lb2"):
+        text = (out / host / "haproxy.cfg").read_text()
+        assert f"    localpeer {host}\n" in text
+        assert "\npeers hapair\n    peer lb1 192.0.2.11:10000\n    peer lb2 192.0.2.12:10000\n" in text, text
+        assert ("backend tcp_sticky\n    mode tcp\n    balance roundrobin\n"
+                "    stick-table type ip size 100k expire 1h peers hapair\n    stick on src\n") in text, text
+        assert text.count("stick-table") == 1
+        ok, messages = haproxy_check(out / host / "haproxy.cfg")
+        assert ok, messages
+    # Without a sticky backend, no peers at all.
+    text = (render_sample("unsticky", "classic.yml") / "lb1" / "haproxy.cfg").read_text()
+    assert "peers" not in text and "stick" not in text, text
+
+
+def test_the_helper_writes_vrrp_metrics_for_node_exporter(render_sample):
+    """The notify FIFO's reader, fed keepalived's lines: each instance's state and its count of
+    transitions in Prometheus' text format; a state keepalived repeats is no transition."""
+    out = render_sample("metrics", "classic.yml", keepalived_state_dir=str(WORK / "metrics-state"))
+    state = WORK / "metrics-state"
+    if state.exists():
+        shutil.rmtree(state)
+    state.mkdir(parents=True)
+    feed = out / "fifo.txt"
+    feed.write_text('INSTANCE "VI_1" BACKUP 240\nINSTANCE "VI_1" MASTER_RX_LOWER_PRI 250\nINSTANCE "VI_1" MASTER 250\n'
+                    'INSTANCE "VI_1" MASTER 250\nINSTANCE "VI_2" FAULT 0\n')
+    subprocess.run([str(out / "lb1" / "hapair-keepalived"), "fifo", str(feed)], check=True, timeout=30)
+    text = (state / "vrrp.prom").read_text()
+    assert 'hapair_vrrp_state{instance="VI_1",state="MASTER"} 1\n' in text, text
+    assert 'hapair_vrrp_state{instance="VI_1",state="BACKUP"} 0\n' in text
+    assert 'hapair_vrrp_state{instance="VI_2",state="FAULT"} 1\n' in text
+    assert 'hapair_vrrp_transitions_total{instance="VI_1"} 2\n' in text
+    assert 'hapair_vrrp_transitions_total{instance="VI_2"} 1\n' in text
+    assert "# TYPE hapair_vrrp_state gauge\n" in text and "# TYPE hapair_vrrp_transitions_total counter\n" in text
+    assert oct(os.stat(state / "vrrp.prom").st_mode & 0o777) == "0o644"
+    # A new reader (keepalived restarted) starts from what is recorded: counters keep counting.
+    feed.write_text('INSTANCE "VI_1" MASTER 250\nINSTANCE "VI_1" BACKUP 240\n')
+    subprocess.run([str(out / "lb1" / "hapair-keepalived"), "fifo", str(feed)], check=True, timeout=30)
+    text = (state / "vrrp.prom").read_text()
+    assert 'hapair_vrrp_state{instance="VI_1",state="BACKUP"} 1\n' in text
+    assert 'hapair_vrrp_transitions_total{instance="VI_1"} 3\n' in text
+    assert not [p for p in state.iterdir() if p.name.startswith(".")], "a temporary file was left behind"

@@ -5,6 +5,7 @@ rotation under a new HTTPS connection every 10 ms; the BACKUP serving the same c
 the MASTER dies."""
 
 import functools
+import json
 import os
 import socket
 import ssl
@@ -15,6 +16,7 @@ import pytest
 from conftest import LB_NODES, VIP, crash_bound, holders, http_get, kill, run_site, running, start, wait_until
 from cryptography import x509
 from hapair_harness import Probe, https_request, tls_context
+from hapair_harness import http_get as hapair_get
 
 pytestmark = pytest.mark.scenarios("tls",)
 
@@ -117,10 +119,12 @@ def test_plain_http_is_redirected_to_https():
 def test_a_backend_whose_certificate_does_not_verify_is_taken_out(lbs):
     """verify_host names what the backends' certificates must carry: another name fails every
     TLS health check, and HAProxy stops sending to them (503)."""
-    wrong = ('{"haproxy_backends": [{"name": "web_tls", "ssl": true, "ca_file": "/usr/local/share/hapair-test-ca.pem",'
-             ' "verify_host": "wrong.hapair.test", "health_check": {"path": "/health"}, "servers": ['
-             ' {"name": "web1", "address": "{{ lab_net }}.21", "port": 8443},'
-             ' {"name": "web2", "address": "{{ lab_net }}.22", "port": 8443}]}]}')
+    servers = [{"name": f"web{n}", "address": f"{{{{ lab_net }}}}.2{n}", "port": 8443} for n in (1, 2)]
+    sticky = {"name": "tcp_sticky", "mode": "tcp", "stickiness": "source", "balance": "first",
+              "servers": [{**server, "port": 8080} for server in servers]}
+    wrong = json.dumps({"haproxy_backends": [
+        {"name": "web_tls", "ssl": True, "ca_file": "/usr/local/share/hapair-test-ca.pem", "verify_host": "wrong.hapair.test",
+         "health_check": {"path": "/health"}, "servers": servers}, sticky]})
     rc, out = run_site("-e", wrong)
     try:
         assert rc == 0, out[-3000:]
@@ -150,16 +154,90 @@ def test_a_new_certificate_is_served_after_a_rollout_without_a_failed_request(lb
         assert key_line in host.check_output("cat /etc/haproxy/certs/site.pem")
 
 
-def test_the_backup_serves_https_with_the_same_certificate_after_the_master_dies(lbs):
+# HAProxy's runtime API on a node (its stats socket, root's), one command.
+RUNTIME = ("import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect('/run/haproxy/admin.sock'); "
+           "s.sendall(sys.argv[1].encode() + b'\\n'); print(b''.join(iter(lambda: s.recv(65536), b'')).decode())")
+STICKY = (VIP, 9000)
+TEXTFILE = "/var/lib/prometheus/node-exporter/hapair_vrrp.prom"
+
+
+def runtime(host, command):
+    return host.check_output("python3 -c %s %s", RUNTIME, command)
+
+
+def table(host):
+    """The tcp_sticky backend's stick table on a node: {client address: server id}."""
+    entries = {}
+    for line in runtime(host, "show table tcp_sticky").splitlines():
+        fields = dict(word.split("=", 1) for word in line.split() if "=" in word)
+        if "key" in fields:
+            entries[fields["key"]] = fields.get("server_id")
+    return entries
+
+
+def vrrp_metrics(host):
+    """The node's VRRP textfile for node_exporter: {(metric, labels): value}."""
+    out = {}
+    for line in host.file(TEXTFILE).content_string.splitlines():
+        if line and not line.startswith("#"):
+            series, value = line.rsplit(" ", 1)
+            out[series] = int(value)
+    return out
+
+
+def test_the_backup_takes_over_with_the_same_certificate_the_clients_stickiness_and_its_vrrp_metrics(lbs):
+    """One failover proves three things: the BACKUP serves HTTPS with the same certificate; a
+    client that stuck to a server on the MASTER reaches the same server through the BACKUP,
+    whose table had its entry before the failover (HAProxy's peers); and each node's VRRP
+    textfile for node_exporter names the MASTER, then the new one."""
     before = serial(get()[3]["certificate"])
+    master, backup = lbs[LB1], lbs[LB2]
+    # The textfile: MASTER on exactly one node.
+    metrics = {name: vrrp_metrics(host) for name, host in lbs.items()}
+    masters = [name for name, m in metrics.items() if m.get('hapair_vrrp_state{instance="VI_1",state="MASTER"}') == 1]
+    assert masters == [LB1], metrics
+    assert metrics[LB2]['hapair_vrrp_state{instance="VI_1",state="BACKUP"}'] == 1, metrics
+    # A root-owned link to the file the unprivileged helper writes.
+    assert master.check_output(f"stat -c '%F %U' {TEXTFILE}") == "symbolic link root"
+    transitions = metrics[LB2]['hapair_vrrp_transitions_total{instance="VI_1"}']
+    # `balance first` sends a new client to web1: with web1 in maintenance, this client sticks to web2.
+    runtime(master, "set server tcp_sticky/web1 state maint")
+    try:
+        answer = hapair_get(STICKY)
+        assert answer is not None and answer[0] == 200, answer
+        stuck = answer[1]
+    finally:
+        runtime(master, "set server tcp_sticky/web1 state ready")
+    assert hapair_get(STICKY)[1] == stuck, "the client left its server while the MASTER ran"
+    entries = table(master)
+    assert list(entries.values()) == ["2"], entries
+    # The BACKUP's own table has the client's entry before any failover.
+    assert wait_until(lambda: table(backup) == entries, timeout=5)[0], (entries, table(backup))
     kill(LB1)
     try:
         served, _ = wait_until(lambda: holders(lbs) == [LB2] and get() is not None, timeout=crash_bound(240) + 2)
         assert served, holders(lbs)
         assert serial(get()[3]["certificate"]) == before
+        # Without the shared entry the BACKUP would send the client to web1.
+        answer = hapair_get(STICKY)
+        assert answer is not None and answer[1] == stuck, (answer, stuck)
+        after = vrrp_metrics(backup)
+        assert after['hapair_vrrp_state{instance="VI_1",state="MASTER"}'] == 1, after
+        assert after['hapair_vrrp_state{instance="VI_1",state="BACKUP"}'] == 0, after
+        assert after['hapair_vrrp_transitions_total{instance="VI_1"}'] == transitions + 1, after
     finally:
         start(LB1)
     assert wait_until(lambda: running(LB1) and holders(lbs) == [LB1] and get() is not None, timeout=60)[0], holders(lbs)
+
+
+def test_the_peers_port_takes_the_members_alone(lbs):
+    """HAProxy's peers protocol has no authentication: the firewall lets the other member in, and
+    drops this host (on the same network, but no member)."""
+    # Its own address: the first on eth0 (a VIP it holds comes after, as a secondary).
+    address = lbs[LB1].check_output("ip -4 -o addr show dev eth0 | awk 'NR == 1 {print $4}'").split("/")[0]
+    assert lbs[LB2].run(f"timeout 3 bash -c ': < /dev/tcp/{address}/10000'").rc == 0
+    with pytest.raises(OSError):
+        socket.create_connection((address, 10000), timeout=2).close()
 
 
 METRICS = ("python3 -c \"import urllib.request; "

@@ -185,7 +185,7 @@ def test_haproxy_binds_and_those_no_haproxy_socket_listens_on():
                                          {"address": "FD48:6170:6169:7230::100", "port": "443"}]},
                  {"name": "b", "binds": [{"address": "192.168.230.100", "port": 80},
                                          {"address": "192.168.230.100", "port": 8081}]}]
-    binds = g.haproxy_binds(frontends, "127.0.0.1", 8404)
+    binds = g.haproxy_binds(frontends, [{"address": "127.0.0.1", "port": 8404, "variable": "haproxy_stats_address/haproxy_stats_port"}])
     assert binds == [{"address": "192.168.230.100", "port": 80}, {"address": "0.0.0.0", "port": 8080},
                      {"address": "fd48:6170:6169:7230::100", "port": 443},
                      {"address": "192.168.230.100", "port": 8081}, {"address": "127.0.0.1", "port": 8404}]

@@ -264,8 +264,14 @@ def backend(**over):
     return {"name": "web", "servers": [{"name": "web1", "address": "192.0.2.21", "port": 8080}], **over}
 
 
+def own(stats="127.0.0.1", stats_port=8404, metrics=None, metrics_port=8405, peer=None, peers_port=10000):
+    """HAProxy's own listeners: the stats page on by default."""
+    return v.own_listeners(stats, stats_port, metrics, metrics_port, peer, peers_port)
+
+
 def hp(frontends, backends, vips=("192.0.2.100/24",), local=("192.0.2.11",), stats_port=8404):
-    return v.haproxy_problems(frontends, backends, list(vips) if vips is not None else None, list(local), stats_port)
+    return v.haproxy_problems(frontends, backends, list(vips) if vips is not None else None, list(local),
+                              own(stats_port=stats_port))
 
 
 def test_good_haproxy_input_is_fine():
@@ -355,7 +361,7 @@ def test_every_listener_is_used_once():
     # A wildcard takes the port on every address; the same address spelt twice is one listener.
     found = hp([frontend(), {**other, "binds": [{"address": "*", "port": 80}]}], [backend()])
     assert any("*:80 is also where haproxy_frontends[0] (http_in)" in p for p in found), found
-    found = v.haproxy_problems([frontend(binds=[{"address": "127.0.0.1", "port": 8404}])], [backend()], None, [], 8404, "127.0.0.1")
+    found = v.haproxy_problems([frontend(binds=[{"address": "127.0.0.1", "port": 8404}])], [backend()], None, [], own())
     assert any("haproxy_stats_address/haproxy_stats_port: 127.0.0.1:8404 is also where" in p for p in found), found
     # A wildcard takes its own family: 0.0.0.0 leaves IPv6 addresses free, :: (dual-stack) does not.
     v6 = {**other, "binds": [{"address": "2001:db8::100", "port": 80}]}
@@ -364,7 +370,7 @@ def test_every_listener_is_used_once():
     found = hp([frontend(), {**other, "binds": [{"address": "::", "port": 80}]}], [backend()])
     assert any("[::]:80 is also where haproxy_frontends[0] (http_in)" in p for p in found), found
     # The stats page off: its port is free.
-    assert v.haproxy_problems([frontend(binds=[{"address": "127.0.0.1", "port": 8404}])], [backend()], None, [], 8404, None) == []
+    assert v.haproxy_problems([frontend(binds=[{"address": "127.0.0.1", "port": 8404}])], [backend()], None, [], own(None)) == []
 
 
 def address_model(*instances, facts=None):
@@ -488,23 +494,21 @@ def test_every_entry_point_s_options_are_known():
 
 
 def test_the_metrics_listener_is_a_listener_and_its_name_is_taken():
-    metrics = {"metrics_port": 8405, "metrics_address": "127.0.0.1"}
+    metrics = own(metrics="127.0.0.1")
     on_metrics = [frontend(binds=[{"address": "127.0.0.1", "port": 8405}])]
-    found = v.haproxy_problems(on_metrics, [backend()], None, [], 8404, "127.0.0.1", **metrics)
+    found = v.haproxy_problems(on_metrics, [backend()], None, [], metrics)
     assert any("haproxy_metrics_address/haproxy_metrics_port: 127.0.0.1:8405 is also where" in p for p in found), found
     # The stats page and the metrics listener on one port.
-    found = v.haproxy_problems([frontend()], [backend()], None, [], 8404, "127.0.0.1", metrics_port=8404,
-                               metrics_address="*")
+    found = v.haproxy_problems([frontend()], [backend()], None, [], own(metrics="*", metrics_port=8404))
     assert any("haproxy_metrics_address/haproxy_metrics_port: *:8404 is also where haproxy_stats_address" in p
                for p in found), found
     assert any("haproxy_metrics_port: port is 0" in p
-               for p in v.haproxy_problems([frontend()], [backend()], None, [], 8404, None, metrics_port=0,
-                                           metrics_address="127.0.0.1")), "port 0"
+               for p in v.haproxy_problems([frontend()], [backend()], None, [], own(None, metrics="127.0.0.1", metrics_port=0))), "port 0"
     # haproxy.cfg's own sections keep their names while their listener is on.
     for name in ("stats", "metrics"):
-        found = v.haproxy_problems([frontend(name=name)], [backend(name=name)], None, [], 8404, "127.0.0.1", **metrics)
+        found = v.haproxy_problems([frontend(name=name)], [backend(name=name)], None, [], metrics)
         assert any(f"haproxy_frontends[0]: the frontend name {name} is taken by" in p for p in found), found
         # `listen stats` takes both kinds of name; `frontend metrics` leaves a backend its name.
         assert any(f"haproxy_backends[0]: the backend name {name} is taken by" in p for p in found) == (name == "stats")
-    assert not [p for p in v.haproxy_problems([frontend(name="metrics")], [backend()], None, [], 8404, "127.0.0.1")
+    assert not [p for p in v.haproxy_problems([frontend(name="metrics")], [backend()], None, [], own())
                 if "taken by" in p]
