@@ -17,7 +17,7 @@ description:
     C(tls_certificate_files) (each certificate's name and file), C(tls_needs_system_cas) (whether a
     backend verifies against the system's CAs), C(tls_certificate_content) (what
     the file of the certificate of a given name holds) and C(tls_certificate_problems) (the refusals and warnings of the
-    certificate checks).
+    certificate checks) and C(tls_retired_files) (the certificate files no certificate names any more).
 author:
   - hapair.loadbalancer maintainers
 positional: directory, mode
@@ -73,6 +73,10 @@ def tls_certificate_content(certificates, name):
     return tls.named_content(certificates, name)
 
 
+def tls_retired_files(names, directory, certificates):
+    return tls.retired_files(names, directory, certificates)
+
+
 def tls_certificate_problems(certificates, frontends, warn_days, trust=""):
     """{problems, warnings} of haproxy_certificates, judged now on the controller."""
     used = {name for frontend in frontends or [] if isinstance(frontend, dict)
@@ -94,4 +98,5 @@ class FilterModule:
             "tls_needs_system_cas": tls_needs_system_cas,
             "tls_certificate_content": tls_certificate_content,
             "tls_certificate_problems": tls_certificate_problems,
+            "tls_retired_files": tls_retired_files,
         }

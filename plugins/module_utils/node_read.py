@@ -12,6 +12,16 @@ import pwd
 import stat
 
 
+def listing(path):
+    """The names of the regular files in a directory (not following links), sorted; None when
+    it is no directory."""
+    try:
+        with os.scandir(path) as entries:
+            return sorted(e.name for e in entries if e.is_file(follow_symlinks=False))
+    except OSError:
+        return None
+
+
 def file_state(path):
     try:
         info = os.stat(path)

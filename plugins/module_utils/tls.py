@@ -90,6 +90,15 @@ def certificate_files(certificates, directory):
             for c in certificates or [] if isinstance(c, dict) and c.get("name")]
 
 
+def retired_files(names, directory, certificates):
+    """The certificate files in directory (names: its regular files) that certificates no
+    longer names: each NAME.pem there that is not the file of a certificate, as paths."""
+    wanted = {item["path"] for item in certificate_files(certificates, directory)}
+    return [path for path in (certificate_path(directory, name[:-len(".pem")])
+                              for name in names or [] if name.endswith(".pem") and name != ".pem")
+            if path not in wanted]
+
+
 def frontend_certificates(frontend):
     """A frontend's certificates: a list of names, or one name as a string."""
     value = frontend.get("certificates")

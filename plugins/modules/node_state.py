@@ -11,7 +11,7 @@ module: node_state
 short_description: Read, in one call, the state the load-balancer roles manage on a node
 version_added: 0.1.0
 description:
-  - Reads packages, services, files, sysctl values, users and the ip(6)tables filter rules of a
+  - Reads packages, services, files, directory listings, sysctl values, users and the ip(6)tables filter rules of a
     node and returns them. site.yml calls it once per node before it changes anything, and the
     roles skip every task whose target already matches, so an unchanged node costs one remote
     call instead of one per task.
@@ -55,6 +55,11 @@ options:
         the module reports why keepalived would refuse to run it, or null when it would run it.
       - keepalived runs a script only when it is an executable regular file and it and every
         directory above it are owned by root and writable by no one else.
+    type: list
+    elements: path
+    default: []
+  listings:
+    description: Directories whose regular files to list by name.
     type: list
     elements: path
     default: []
@@ -116,6 +121,10 @@ state:
     users:
       description: User name to whether it exists.
       type: dict
+    listings:
+      description: Directory to the sorted names of its regular files, or null when it is no directory.
+      type: dict
+      sample: {/etc/haproxy/certs: [site.pem]}
     scripts:
       description: Script path to why keepalived's script security would refuse it, or null.
       type: dict
@@ -142,7 +151,7 @@ state:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.node_read import (
-    file_state, iptables_read, packages, read_text, script_refusal, services, sysctl, users,
+    file_state, iptables_read, listing, packages, read_text, script_refusal, services, sysctl, users,
 )
 
 
@@ -156,6 +165,7 @@ def main():
             sysctl=dict(type="list", elements="str", default=[]),
             users=dict(type="list", elements="str", default=[]),
             scripts=dict(type="list", elements="path", default=[]),
+            listings=dict(type="list", elements="path", default=[]),
             iptables=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
@@ -169,6 +179,7 @@ def main():
         "sysctl": sysctl(p["sysctl"]),
         "users": users(p["users"]),
         "scripts": {path: script_refusal(path) for path in p["scripts"]},
+        "listings": {path: listing(path) for path in p["listings"]},
     }
     # A family whose table could not be listed is named: a rollback leaves its rules alone.
     # Only when asked: a caller tells "not read" (no key) from "read, and empty" (a node without

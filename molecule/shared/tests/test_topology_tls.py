@@ -136,10 +136,19 @@ def test_a_backend_whose_certificate_does_not_verify_is_taken_out(lbs):
 
 
 def test_a_new_certificate_is_served_after_a_rollout_without_a_failed_request(lbs):
+    """Also: a certificate file no certificate names any more (retired.pem, as a removed or
+    renamed certificate leaves it) is removed after the rollout; other files are left alone."""
+    for host in lbs.values():
+        host.check_output("cp -p /etc/haproxy/certs/site.pem /etc/haproxy/certs/retired.pem"
+                          " && touch /etc/haproxy/certs/notes.txt")
     send = functools.partial(https_request, server_name=NAME, context=context())
     # Verbose, with diffs: what a careless task would print (its arguments, the file's diff) shows.
     with Probe(HTTPS, timeout=2.0, send=send) as probe:
         rc, out = run_site("-vvv", "--diff", "-e", "tls_site=site2")
+    for name, host in lbs.items():
+        left = host.check_output("ls /etc/haproxy/certs").split()
+        host.run("rm -f /etc/haproxy/certs/retired.pem /etc/haproxy/certs/notes.txt")
+        assert sorted(left) == ["notes.txt", "site.pem"], (name, left)
     summary = probe.summary()
     assert rc == 0, out[-3000:]
     assert summary["sent"] > 100 and summary["failed"] == 0, summary

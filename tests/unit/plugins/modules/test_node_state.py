@@ -113,3 +113,19 @@ def test_scripts_report_why_keepalived_would_refuse_them(monkeypatch, tmp_path):
     assert scripts[str(hook)] == f"{writable} is not owned by root, or others can write to it"
     assert scripts[str(plain)] == f"{plain} does not exist or is not an executable file"
     assert scripts[str(tmp_path / 'missing')] == f"{tmp_path / 'missing'} does not exist or is not an executable file"
+
+
+def test_listings_name_the_regular_files_of_a_directory(monkeypatch, tmp_path):
+    """The certificate directory as the prune step sees it: regular files only, by name."""
+    from ansible_collections.hapair.loadbalancer.plugins.module_utils import tls
+
+    (tmp_path / "site.pem").write_text("x")
+    (tmp_path / "old.pem").write_text("x")
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / "sub.pem").mkdir()
+    (tmp_path / "link.pem").symlink_to(tmp_path / "site.pem")
+    state = run(monkeypatch, listings=[str(tmp_path), str(tmp_path / "missing")])["state"]["listings"]
+    assert state == {str(tmp_path): ["notes.txt", "old.pem", "site.pem"], str(tmp_path / "missing"): None}
+    # What the prune step removes: the .pem files no certificate names.
+    assert tls.retired_files(state[str(tmp_path)], f"{tmp_path}/", [{"name": "site"}]) == [f"{tmp_path}/old.pem"]
+    assert tls.retired_files(None, str(tmp_path), []) == []
