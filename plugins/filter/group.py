@@ -125,11 +125,15 @@ def _node(model, me):
     return ((model or {}).get("nodes") or {}).get(me) or {}
 
 
-def group_firewall_rules(model, me, chain, ports=(), peers=None, peers6=None, haproxy_peers_port=0):
-    """haproxy_peers_port: HAProxy's peers port (0: none), open to the model's peers alone."""
+def group_firewall_rules(model, me, chain, ports=(), peers=None, peers6=None, haproxy_peers_port=0,
+                         haproxy_user="haproxy"):
+    """haproxy_peers_port: HAProxy's peers port (0: none), open to the model's peers alone, on
+    me's own peers address; haproxy_user: the only user that may connect to it."""
+    members = (model or {}).get("peers") or []
     return group.firewall_rules(_node(model, me), chain, ports, peers, peers6,
-                                haproxy_peers=[p.get("address") for p in (model or {}).get("peers") or []],
-                                haproxy_peers_port=haproxy_peers_port)
+                                haproxy_peers=[p.get("address") for p in members], haproxy_peers_port=haproxy_peers_port,
+                                haproxy_peer_address=group.peer_address(model, me),
+                                haproxy_user=haproxy_user)
 
 
 def group_missing_rules(rules, current):

@@ -117,7 +117,7 @@ def node_sysctls_on(node_state, keys):
     return all(node_sysctl(node_state, key) == "1" for key in keys or []) if _state(node_state) is not None else False
 
 
-READ_LISTS = ("packages", "services", "files", "contents", "sysctl", "users", "scripts", "listings")
+READ_LISTS = ("packages", "services", "files", "contents", "sysctl", "users", "scripts", "listings", "links")
 
 
 def node_read_union(manages):

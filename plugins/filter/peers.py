@@ -16,18 +16,14 @@ description:
   - The same plugin file provides C(peers_section) (the peers section's name and entries, each
     member's name and address, none when no backend shares a table), C(peers_port) (the port the
     firewall opens to the members alone, 0 for none), C(peers_own_address) (the address this node's
-    peers listener binds, none when off) and C(peers_problems) (what keeps the group's stickiness
-    from working).
+    peers listener binds, none when off), C(peers_problems) (what keeps the group's stickiness
+    from working) and C(peers_port_problem) (why a port cannot be the peers port).
 author:
   - hapair.loadbalancer maintainers
-positional: model, size, expire
+positional: size, expire
 options:
   _input:
     description: The backend, as in C(haproxy_backends).
-    type: dict
-    required: true
-  model:
-    description: The group model (C(lb_group_model)).
     type: dict
     required: true
   size:
@@ -41,7 +37,7 @@ options:
 """
 
 EXAMPLES = r"""
-lines: "{{ backend | hapair.loadbalancer.peers_backend_lines(lb_group_model, haproxy_stick_table_size, haproxy_stick_table_expire) }}"
+lines: "{{ backend | hapair.loadbalancer.peers_backend_lines(haproxy_stick_table_size, haproxy_stick_table_expire) }}"
 """
 
 RETURN = r"""
@@ -54,8 +50,8 @@ _value:
 from ansible_collections.hapair.loadbalancer.plugins.module_utils import peers
 
 
-def peers_backend_lines(backend, model, size, expire):
-    return peers.backend_lines(backend or {}, model, size, expire)
+def peers_backend_lines(backend, size, expire):
+    return peers.backend_lines(backend or {}, size, expire)
 
 
 def peers_section(model, backends):
@@ -69,6 +65,10 @@ def peers_port(backends, configured=None):
 
 def peers_own_address(model, me, backends):
     return peers.own_address(model, me, backends)
+
+
+def peers_port_problem(port, frontend_ports=(), own_ports=()):
+    return peers.port_problem(port, frontend_ports, own_ports)
 
 
 def peers_problems(model, backends, size, expire):
@@ -85,4 +85,5 @@ class FilterModule:
             "peers_port": peers_port,
             "peers_own_address": peers_own_address,
             "peers_problems": peers_problems,
+            "peers_port_problem": peers_port_problem,
         }

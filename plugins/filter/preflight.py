@@ -12,7 +12,8 @@ version_added: 0.1.0
 description:
   - Used by the keepalived role's checks, with C(keepalived_group_problems) (the rules across
     the group), C(haproxy_problems) (frontends, backends and servers; with C(haproxy_own_listeners),
-    HAProxy's own listeners that are on) and C(setting_problems)
+    HAProxy's own listeners that are on), C(textfile_problems) (the VRRP textfile against the state
+    directory) and C(setting_problems)
     (settings that land in a file as one word, by the rule module_utils/validation.py SCALARS
     gives each; secrets are named, never shown). Each returns the broken
     rules of the input as messages that name the variable, the bad value and the fix; an empty
@@ -61,6 +62,11 @@ def keepalived_group_problems(model, check_weight, weak_weight_ok=False):
     return {"problems": problems + validation.address_problems(model), "warnings": warnings}
 
 
+def textfile_problems(path, state_dir):
+    """keepalived_metrics_textfile against keepalived_state_dir."""
+    return validation.textfile_problems(path, state_dir)
+
+
 def setting_problems(values):
     """The settings (a mapping of variable to value) that break their file's grammar."""
     return validation.scalar_problems(values)
@@ -104,6 +110,7 @@ class FilterModule:
             "haproxy_problems": haproxy_problems,
             "haproxy_own_listeners": haproxy_own_listeners,
             "setting_problems": setting_problems,
+            "textfile_problems": textfile_problems,
             "unknown_variables": unknown_variables,
             "unknown_playbook_variables": unknown_playbook_variables,
             "checker_refusal": checker_refusal,

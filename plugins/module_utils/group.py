@@ -442,15 +442,22 @@ def _vrrp_sources(me, members, nodes, facts_of):
     return sources
 
 
+def peer_address(model, me):
+    """The address member me's HAProxy peers listener binds (the model's peers), or None."""
+    return next((p.get("address") for p in (model or {}).get("peers") or [] if p.get("name") == me), None)
+
+
 def firewall_rules(node, chain, frontend_ports=(), peers=None, peers6=None, marker=RULE_MARKER,
-                   haproxy_peers=(), haproxy_peers_port=0):
+                   haproxy_peers=(), haproxy_peers_port=0, haproxy_peer_address=None, haproxy_user="haproxy"):
     """Every rule one node needs, family by family, in the order they must be applied: the chain
     first; peer rules inserted at the top of it and the final DROPs appended, so a peer added later
     still lands above them; INPUT rules inserted at the top, ahead of any drop rule there.
     peers / peers6: addresses that replace the model's sources of that family (for VRRP speakers
     this collection does not configure), accepted towards any destination. haproxy_peers: the
     members' addresses (the model's peers) that alone may reach HAProxy's peers port,
-    haproxy_peers_port (0: none, no rule)."""
+    haproxy_peers_port (0: none, no rule), on this node's own haproxy_peer_address; and only
+    HAProxy itself (haproxy_user) may open a connection to a member's peers port from here:
+    the peers protocol has no authentication, so any other local user could write the tables."""
     sources = dict((node or {}).get("vrrp_sources") or {"ipv4": [], "ipv6": []})
     if peers:
         sources["ipv4"] = [(canonical_address(p), None) for p in peers]
@@ -480,15 +487,22 @@ def firewall_rules(node, chain, frontend_ports=(), peers=None, peers6=None, mark
                       "comment": prefix + "VRRP from outside the group"})
         rules.append({"ip_version": family, "chain": "INPUT", "action": "insert", "protocol": "vrrp", "jump": chain,
                       "comment": prefix + "VRRP"})
-        if members[family]:
-            # HAProxy's peers protocol has no authentication: the members alone reach its port.
-            tcp = {"ip_version": family, "chain": chain, "protocol": "tcp", "destination_ports": [str(peers_port)]}
-            rules += [{**tcp, "action": "insert", "jump": "ACCEPT", "source": address,
+        own = canonical_address(haproxy_peer_address) if haproxy_peer_address else None
+        if members[family] and own in members[family]:
+            # HAProxy's peers protocol has no authentication: the members alone reach this node's
+            # peers listener (its own address and port only: another service on that port, on
+            # another address, is left alone), and from each member only HAProxy connects.
+            tcp = {"ip_version": family, "protocol": "tcp", "destination_ports": [str(peers_port)]}
+            rules += [{**tcp, "chain": chain, "action": "insert", "jump": "ACCEPT", "source": address, "destination": own,
                        "comment": f"{prefix}HAProxy peers from {address} tcp/{peers_port}"} for address in members[family]]
-            rules.append({**tcp, "action": "append", "jump": "DROP",
+            rules.append({**tcp, "chain": chain, "action": "append", "jump": "DROP", "destination": own,
                           "comment": f"{prefix}HAProxy peers tcp/{peers_port} from outside the group"})
-            rules.append({**tcp, "chain": "INPUT", "action": "insert", "jump": chain,
+            rules.append({**tcp, "chain": "INPUT", "action": "insert", "jump": chain, "destination": own,
                           "comment": f"{prefix}HAProxy peers tcp/{peers_port}"})
+            rules += [{**tcp, "chain": "OUTPUT", "action": "insert", "jump": "REJECT", "destination": address,
+                       "owner": f"! --uid-owner {haproxy_user}",
+                       "comment": f"{prefix}HAProxy peers tcp/{peers_port} to {address} from users but {haproxy_user}"}
+                      for address in members[family]]
         if ports:
             rules.append({"ip_version": family, "chain": "INPUT", "action": "insert", "protocol": "tcp", "jump": "ACCEPT",
                           "destination_ports": [str(p) for p in ports],
@@ -581,6 +595,8 @@ def _rule_line(rule):
     words += ["-p", rule["protocol"]]
     if rule.get("destination_ports"):
         words += ["-m", "multiport", "--dports", ",".join(rule["destination_ports"])]
+    if rule.get("owner"):
+        words += ["-m", "owner"] + rule["owner"].split()
     words += ["-m", "comment", "--comment", '"' + rule["comment"] + '"', "-j", rule["jump"]]
     return " ".join(words)
 

@@ -22,6 +22,14 @@ def listing(path):
         return None
 
 
+def link_target(path):
+    """Where a symbolic link points, as written; None when path is no link."""
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None
+
+
 def file_state(path):
     try:
         info = os.stat(path)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import as_number, is_int
+from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import as_number, is_int, peer_address
 
 # The peers section's name in haproxy.cfg.
 SECTION = "hapair"
@@ -26,9 +26,14 @@ DEFAULT_PORT = 10000
 STICKINESS = ("source",)
 # A peer's name: HAProxy takes letters, digits and . _ : - (its invalid_char()).
 PEER_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
-# A stick table's size (entries, with an optional k, m or g) and expiry (a HAProxy time).
-SIZE = re.compile(r"[1-9][0-9]{0,9}[kmg]?")
-EXPIRE = re.compile(r"[1-9][0-9]{0,9}(us|ms|s|m|h|d)?")
+# A stick table's size (entries, with an optional k, m or g: times 1024 each) and expiry (a
+# HAProxy time, milliseconds without a unit), and the largest of each HAProxy takes.
+SIZE = re.compile(r"([1-9][0-9]{0,9})([kmg]?)")
+EXPIRE = re.compile(r"([1-9][0-9]{0,9})(us|ms|s|m|h|d)?")
+MAX_SIZE = 2 ** 32 - 1
+MAX_EXPIRE_MS = 2 ** 31 - 1
+_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
+_MS = {"us": 0.001, "ms": 1, None: 1, "s": 1000, "m": 60000, "h": 3600000, "d": 86400000}
 
 
 def sticky(backend):
@@ -49,7 +54,7 @@ def group_peers(model, backends):
 def own_address(model, me, backends):
     """The address node me's peers listener binds: its own in the model's peers; None when no
     backend shares a table (no listener)."""
-    return next((p.get("address") for p in group_peers(model, backends) if p.get("name") == me), None)
+    return peer_address(model, me) if in_use(backends) else None
 
 
 def port(backends, configured=None):
@@ -61,19 +66,35 @@ def port(backends, configured=None):
     return value if is_int(value) else 0
 
 
-def table_type(model):
-    """'ipv6' when the group has an IPv6 VIP (such a table keeps IPv4 clients too), else 'ip'."""
-    return "ipv6" if any(v.get("family") == 6 for v in (model or {}).get("vips") or []) else "ip"
-
-
-def backend_lines(backend, model, size, expire):
+def backend_lines(backend, size, expire):
     """The lines a sticky backend gets (none for another): its table, shared with the peers,
-    and what it sticks on."""
+    and what it sticks on. The table is of type ipv6, which keeps IPv4 clients too (as
+    ::ffff:a.b.c.d): a type ip table would silently keep no IPv6 client, whatever binds."""
     if not sticky(backend):
         return []
     size = backend.get("stick_table_size") or size
     expire = backend.get("stick_table_expire") or expire
-    return [f"stick-table type {table_type(model)} size {size} expire {expire} peers {SECTION}", "stick on src"]
+    return [f"stick-table type ipv6 size {size} expire {expire} peers {SECTION}", "stick on src"]
+
+
+def _size_problem(value):
+    found = SIZE.fullmatch(str(value))
+    if not found:
+        return "use a whole number of entries with an optional k, m or g, such as 100k"
+    if int(found.group(1)) * _SIZE_UNITS[found.group(2)] > MAX_SIZE:
+        return f"HAProxy takes at most {MAX_SIZE} entries (4g is too many): use a smaller size, such as 1m"
+    return None
+
+
+def _expire_problem(value):
+    found = EXPIRE.fullmatch(str(value))
+    if not found:
+        return "use a whole number with an optional unit (us, ms, s, m, h, d), such as 30m"
+    if int(found.group(1)) * _MS[found.group(2)] > MAX_EXPIRE_MS:
+        return "HAProxy's timers go up to 2147483647 ms (about 24 days): use 24d or less"
+    if int(found.group(1)) * _MS[found.group(2)] < 1:
+        return "that is less than a millisecond: use 1ms or more, such as 30m"
+    return None
 
 
 def backend_problems(where, backend):
@@ -85,21 +106,39 @@ def backend_problems(where, backend):
     if str(backend.get("stickiness")) not in STICKINESS:
         problems.append(f"{where}.stickiness is {backend.get('stickiness')!r}: use {' or '.join(STICKINESS)} "
                         "(the client's address), or leave it out for none")
-    for field, rule, example in (("stick_table_size", SIZE, "100k"), ("stick_table_expire", EXPIRE, "30m")):
+    for field, judge in (("stick_table_size", _size_problem), ("stick_table_expire", _expire_problem)):
         value = backend.get(field)
-        if value not in (None, "") and not rule.fullmatch(str(value)):
-            problems.append(f"{where}.{field} is {value!r}: use a whole number with an optional unit, such as {example}")
+        problem = judge(value) if value not in (None, "") else None
+        if problem:
+            problems.append(f"{where}.{field} is {value!r}: {problem}")
     return problems
 
 
 def settings_problems(size, expire):
     """haproxy_stick_table_size and haproxy_stick_table_expire, the backends' defaults."""
     problems = []
-    for name, value, rule, example in (("haproxy_stick_table_size", size, SIZE, "100k"),
-                                       ("haproxy_stick_table_expire", expire, EXPIRE, "30m")):
-        if not rule.fullmatch(str(value)):
-            problems.append(f"{name} is {value!r}: use a whole number with an optional unit, such as {example}")
+    for name, value, judge in (("haproxy_stick_table_size", size, _size_problem),
+                               ("haproxy_stick_table_expire", expire, _expire_problem)):
+        problem = judge(value)
+        if problem:
+            problems.append(f"{name} is {value!r}: {problem}")
     return problems
+
+
+def port_problem(port, frontend_ports=(), own_ports=()):
+    """Why port cannot be the peers port (vrrp_firewall_haproxy_peers_port, haproxy_peers_port;
+    0: none), or None. The firewall opens the frontends' ports to every client, and the peers
+    port to the members alone: they may not share one; nor may HAProxy's own listeners."""
+    value = as_number(port)
+    if not is_int(value) or not 0 <= value <= 65535:
+        return f"is {port!r}: use a port number from 1 to 65535 (0: none)"
+    taken = {as_number(p) for p in frontend_ports or []}
+    if value and value in taken:
+        return (f"is {value}, a port the HAProxy frontends take (open to every client): give the peers, which the "
+                "group's members alone may reach, a port of their own")
+    if value and value in {as_number(p) for p in own_ports or []}:
+        return f"is {value}, the port of another of HAProxy's own listeners (stats, metrics): give the peers their own"
+    return None
 
 
 def group_problems(model, backends):

@@ -541,6 +541,17 @@ def _fields(where, item, rules):
     return problems
 
 
+def textfile_problems(path, state_dir):
+    """keepalived_metrics_textfile (empty: none) against keepalived_state_dir: the link may not
+    be made in the directory it points into (it would replace, or point at, the helper's file)."""
+    if not path or not state_dir:
+        return []
+    inside = str(path).startswith(str(state_dir).rstrip("/") + "/")
+    return [f"keepalived_metrics_textfile is {str(path)!r}, inside keepalived_state_dir ({state_dir}), where the "
+            "helper writes the file it links to: name a file in node_exporter's textfile directory, such as "
+            "/var/lib/prometheus/node-exporter/hapair_vrrp.prom"] if inside else []
+
+
 def scalar_problems(values):
     """The settings of SCALARS among values ({variable: value}) that break their file's grammar,
     or that are empty where the file needs a word (NONEMPTY)."""
@@ -677,12 +688,12 @@ def haproxy_problems(frontends, backends, vips=None, local_addresses=None, own=(
 
     problems += _listener_problems(frontends, own)
     # The firewall opens a frontend's port to everyone, and the peers port to the members alone.
-    shared = {as_number(bind.get("port")) for _, bind in bind_sources(frontends)}
     for item in own:
-        if item["section"] == peers.SECTION and as_number(item["port"]) in shared:
-            problems.append(f"haproxy_peers_port is {item['port']}, a port a frontend binds too: the firewall opens a "
-                            "frontend's port to every client and the peers port to the group's members alone; "
-                            "give the peers a port of their own")
+        if item["section"] == peers.SECTION:
+            problem = peers.port_problem(item["port"], [bind.get("port") for _, bind in bind_sources(frontends)],
+                                         [other["port"] for other in own if other is not item])
+            if problem and is_int(as_number(item["port"])) and as_number(item["port"]) > 0:
+                problems.append(f"haproxy_peers_port {problem}")
     for frontend in frontends:
         if isinstance(frontend, dict) and frontend.get("default_backend") and frontend["default_backend"] not in backend_names:
             problems.append(f"frontend {frontend.get('name')}: default_backend is {frontend['default_backend']}, but "

@@ -63,6 +63,11 @@ options:
     type: list
     elements: path
     default: []
+  links:
+    description: Paths of symbolic links whose target to report.
+    type: list
+    elements: path
+    default: []
   iptables:
     description:
       - Report the IPv4 and IPv6 filter tables as C(iptables-save -t filter) and
@@ -125,6 +130,10 @@ state:
       description: Directory to the sorted names of its regular files, or null when it is no directory.
       type: dict
       sample: {/etc/haproxy/certs: [site.pem]}
+    links:
+      description: Path to where the symbolic link points (as written), or null when it is no link.
+      type: dict
+      sample: {/var/lib/prometheus/node-exporter/hapair_vrrp.prom: /var/lib/hapair-keepalived/vrrp.prom}
     scripts:
       description: Script path to why keepalived's script security would refuse it, or null.
       type: dict
@@ -151,7 +160,7 @@ state:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.node_read import (
-    file_state, iptables_read, listing, packages, read_text, script_refusal, services, sysctl, users,
+    file_state, iptables_read, link_target, listing, packages, read_text, script_refusal, services, sysctl, users,
 )
 
 
@@ -166,6 +175,7 @@ def main():
             users=dict(type="list", elements="str", default=[]),
             scripts=dict(type="list", elements="path", default=[]),
             listings=dict(type="list", elements="path", default=[]),
+            links=dict(type="list", elements="path", default=[]),
             iptables=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
@@ -180,6 +190,7 @@ def main():
         "users": users(p["users"]),
         "scripts": {path: script_refusal(path) for path in p["scripts"]},
         "listings": {path: listing(path) for path in p["listings"]},
+        "links": {path: link_target(path) for path in p["links"]},
     }
     # A family whose table could not be listed is named: a rollback leaves its rules alone.
     # Only when asked: a caller tells "not read" (no key) from "read, and empty" (a node without

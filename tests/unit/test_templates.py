@@ -279,7 +279,7 @@ def test_a_sticky_backend_shares_its_table_with_the_peers_and_passes_haproxy_c(r
         assert f"    localpeer {host}\n" in text
         assert "\npeers hapair\n    peer lb1 192.0.2.11:10000\n    peer lb2 192.0.2.12:10000\n" in text, text
         assert ("backend tcp_sticky\n    mode tcp\n    balance roundrobin\n"
-                "    stick-table type ip size 100k expire 1h peers hapair\n    stick on src\n") in text, text
+                "    stick-table type ipv6 size 100k expire 1h peers hapair\n    stick on src\n") in text, text
         assert text.count("stick-table") == 1
         ok, messages = haproxy_check(out / host / "haproxy.cfg")
         assert ok, messages
@@ -289,29 +289,39 @@ def test_a_sticky_backend_shares_its_table_with_the_peers_and_passes_haproxy_c(r
 
 
 def test_the_helper_writes_vrrp_metrics_for_node_exporter(render_sample):
-    """The notify FIFO's reader, fed keepalived's lines: each instance's state and its count of
-    transitions in Prometheus' text format; a state keepalived repeats is no transition."""
-    out = render_sample("metrics", "classic.yml", keepalived_state_dir=str(WORK / "metrics-state"))
+    """The notify FIFO's reader, fed keepalived's lines: each configured instance's state and its
+    count of transitions in Prometheus' text format; a state keepalived repeats is no transition;
+    an instance this node no longer has is not reported."""
     state = WORK / "metrics-state"
+    out = render_sample("metrics", "classic.yml", keepalived_state_dir=str(state))
+    helper = str(out / "lb1" / "hapair-keepalived")
     if state.exists():
         shutil.rmtree(state)
     state.mkdir(parents=True)
     feed = out / "fifo.txt"
     feed.write_text('INSTANCE "VI_1" BACKUP 240\nINSTANCE "VI_1" MASTER_RX_LOWER_PRI 250\nINSTANCE "VI_1" MASTER 250\n'
-                    'INSTANCE "VI_1" MASTER 250\nINSTANCE "VI_2" FAULT 0\n')
-    subprocess.run([str(out / "lb1" / "hapair-keepalived"), "fifo", str(feed)], check=True, timeout=30)
+                    'INSTANCE "VI_1" MASTER 250\nINSTANCE "VI_9" FAULT 0\n')
+    subprocess.run([helper, "fifo", str(feed)], check=True, timeout=30)
     text = (state / "vrrp.prom").read_text()
     assert 'hapair_vrrp_state{instance="VI_1",state="MASTER"} 1\n' in text, text
     assert 'hapair_vrrp_state{instance="VI_1",state="BACKUP"} 0\n' in text
-    assert 'hapair_vrrp_state{instance="VI_2",state="FAULT"} 1\n' in text
     assert 'hapair_vrrp_transitions_total{instance="VI_1"} 2\n' in text
-    assert 'hapair_vrrp_transitions_total{instance="VI_2"} 1\n' in text
+    assert "VI_9" not in text and (state / "VI_9.state").exists()
     assert "# TYPE hapair_vrrp_state gauge\n" in text and "# TYPE hapair_vrrp_transitions_total counter\n" in text
     assert oct(os.stat(state / "vrrp.prom").st_mode & 0o777) == "0o644"
     # A new reader (keepalived restarted) starts from what is recorded: counters keep counting.
     feed.write_text('INSTANCE "VI_1" MASTER 250\nINSTANCE "VI_1" BACKUP 240\n')
-    subprocess.run([str(out / "lb1" / "hapair-keepalived"), "fifo", str(feed)], check=True, timeout=30)
-    text = (state / "vrrp.prom").read_text()
-    assert 'hapair_vrrp_state{instance="VI_1",state="BACKUP"} 1\n' in text
-    assert 'hapair_vrrp_transitions_total{instance="VI_1"} 3\n' in text
-    assert not [p for p in state.iterdir() if p.name.startswith(".")], "a temporary file was left behind"
+    subprocess.run([helper, "fifo", str(feed)], check=True, timeout=30)
+    assert 'hapair_vrrp_transitions_total{instance="VI_1"} 3\n' in (state / "vrrp.prom").read_text()
+    # The role's `metrics` writes the file again from what is recorded.
+    (state / "vrrp.prom").unlink()
+    subprocess.run([helper, "metrics"], check=True, timeout=30)
+    assert 'hapair_vrrp_state{instance="VI_1",state="BACKUP"} 1\n' in (state / "vrrp.prom").read_text()
+    # The FIFO's reader and the STOP notify record at once, each STOP counts once (the lock).
+    for round_ in range(25):
+        feed.write_text('INSTANCE "VI_1" MASTER 250\n')
+        subprocess.run([helper, "fifo", str(feed)], check=True, timeout=30)
+        stops = [subprocess.Popen([helper, "notify", "INSTANCE", "VI_1", "STOP", "0"]) for _ in range(3)]
+        assert all(p.wait(timeout=30) == 0 for p in stops)
+    assert 'hapair_vrrp_transitions_total{instance="VI_1"} 53\n' in (state / "vrrp.prom").read_text()
+    assert not [p for p in state.iterdir() if p.name.startswith(".") and p.name != ".lock"], "a temporary file was left"

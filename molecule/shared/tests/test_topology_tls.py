@@ -239,14 +239,20 @@ def test_the_backup_takes_over_with_the_same_certificate_the_clients_stickiness_
     assert wait_until(lambda: running(LB1) and holders(lbs) == [LB1] and get() is not None, timeout=60)[0], holders(lbs)
 
 
-def test_the_peers_port_takes_the_members_alone(lbs):
-    """HAProxy's peers protocol has no authentication: the firewall lets the other member in, and
-    drops this host (on the same network, but no member)."""
+def test_the_peers_port_takes_the_members_haproxy_alone(lbs):
+    """HAProxy's peers protocol has no authentication: a member's peers port drops this host (on
+    the same network, but no member), and refuses every user of a member but HAProxy's own (root,
+    an unprivileged user); the two HAProxy workers are connected all the same."""
     # Its own address: the first on eth0 (a VIP it holds comes after, as a secondary).
     address = lbs[LB1].check_output("ip -4 -o addr show dev eth0 | awk 'NR == 1 {print $4}'").split("/")[0]
-    assert lbs[LB2].run(f"timeout 3 bash -c ': < /dev/tcp/{address}/10000'").rc == 0
     with pytest.raises(OSError):
         socket.create_connection((address, 10000), timeout=2).close()
+    connect = f"timeout 3 bash -c ': < /dev/tcp/{address}/10000'"
+    assert lbs[LB2].run(connect).rc != 0, "root on the other member reached the peers port"
+    assert lbs[LB1].run(f"runuser -u nobody -- {connect}").rc != 0, "an unprivileged local user reached it"
+    established = f"id={LB1}(remote,active) addr={address}:10000 last_status=ESTA"
+    assert wait_until(lambda: established in runtime(lbs[LB2], "show peers"), timeout=15)[0], \
+        runtime(lbs[LB2], "show peers")
 
 
 METRICS = ("python3 -c \"import urllib.request; "

@@ -45,6 +45,6 @@ def test_the_roles_reads_merge_into_one():
                                 {"sysctl": ["k"], "contents": ["/c"], "restore": [{"path": "/c"}]}])
     # A file to restore is read with its state and its text.
     assert merged == {"packages": ["haproxy", "keepalived"], "services": [], "files": ["/a", "/c"], "contents": ["/c", "/a"],
-                      "sysctl": ["k"], "users": [], "scripts": [], "listings": [], "iptables": True,
+                      "sysctl": ["k"], "users": [], "scripts": [], "listings": [], "links": [], "iptables": True,
                       "restore": [{"path": "/a", "service": "haproxy"}, {"path": "/c"}],
                       "persist": ["netfilter-persistent", "save"]}
