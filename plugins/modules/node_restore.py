@@ -126,10 +126,18 @@ from ansible_collections.hapair.loadbalancer.plugins.module_utils.node_read impo
 
 
 def put_back(path, before):
-    """Write the file's old text with its old owner, group and mode, or remove it."""
+    """Write the file's old text with its old owner, group and mode, or remove it. A directory
+    the run made is removed once empty (what the run wrote in it comes first in the restore
+    list); one that was there gets its old owner, group and mode back."""
     if not before.get("exists"):
-        if os.path.lexists(path):
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.rmdir(path)  # OSError when not empty: reported, and the directory stays
+        elif os.path.lexists(path):
             os.unlink(path)
+        return
+    if before.get("isdir"):
+        os.chown(path, _id(pwd.getpwnam, before.get("owner")), _id(grp.getgrnam, before.get("group")))
+        os.chmod(path, int(before.get("mode") or "0755", 8))
         return
     directory = os.path.dirname(path) or "."
     handle, temporary = tempfile.mkstemp(prefix=".hapair-restore.", dir=directory)
