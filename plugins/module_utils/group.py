@@ -201,6 +201,13 @@ def is_int(value):
 
 
 # A switch typed with -e is a string: these spell one.
+def is_port(value, zero=False):
+    """A TCP port number, 1 to 65535 (0 too where zero stands for none); '8080', as -e gives
+    it, is the port 8080."""
+    number = as_number(value)
+    return is_int(number) and (0 if zero else 1) <= number <= 65535
+
+
 SWITCH_WORDS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
 
 

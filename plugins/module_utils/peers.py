@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import as_number, is_int, peer_address
+from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import as_number, is_int, is_port, peer_address
 
 # The peers section's name in haproxy.cfg.
 SECTION = "hapair"
@@ -129,9 +129,9 @@ def port_problem(port, frontend_ports=(), own_ports=()):
     """Why port cannot be the peers port (vrrp_firewall_haproxy_peers_port, haproxy_peers_port;
     0: none), or None. The firewall opens the frontends' ports to every client, and the peers
     port to the members alone: they may not share one; nor may HAProxy's own listeners."""
-    value = as_number(port)
-    if not is_int(value) or not 0 <= value <= 65535:
+    if not is_port(port, zero=True):
         return f"is {port!r}: use a port number from 1 to 65535 (0: none)"
+    value = as_number(port)
     taken = {as_number(p) for p in frontend_ports or []}
     if value and value in taken:
         return (f"is {value}, a port the HAProxy frontends take (open to every client): give the peers, which the "

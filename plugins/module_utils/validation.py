@@ -27,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import (
     KEEPALIVED_WORD, any_address, as_number, as_truth, bind_sources, binds_overlap, hostport, interface_facts,
-    is_int, is_wildcard,
+    is_int, is_port, is_wildcard,
 )
 from ansible_collections.hapair.loadbalancer.plugins.module_utils import peers, tls
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import address_only
@@ -505,9 +505,8 @@ def address_problems(model):
 
 
 def _port_problem(where, port):
-    port = as_number(port)  # '8080' (as -e gives it) is the port 8080
-    if not is_int(port) or not 1 <= port <= 65535:
-        return f"{where}: port is {port!r}: use a whole number from 1 to 65535"
+    if not is_port(port):
+        return f"{where}: port is {as_number(port)!r}: use a whole number from 1 to 65535"
     return None
 
 
@@ -692,7 +691,7 @@ def haproxy_problems(frontends, backends, vips=None, local_addresses=None, own=(
         if item["section"] == peers.SECTION:
             problem = peers.port_problem(item["port"], [bind.get("port") for _, bind in bind_sources(frontends)],
                                          [other["port"] for other in own if other is not item])
-            if problem and is_int(as_number(item["port"])) and as_number(item["port"]) > 0:
+            if problem and is_port(item["port"]):  # else _port_problem said it
                 problems.append(f"haproxy_peers_port {problem}")
     for frontend in frontends:
         if isinstance(frontend, dict) and frontend.get("default_backend") and frontend["default_backend"] not in backend_names:
