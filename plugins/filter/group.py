@@ -157,7 +157,8 @@ def group_holders(address, reports):
 
 
 def group_status_lines(model, reports, nodes):
-    return group.status_lines(model, reports, nodes)
+    """The VIP table, a blank line, then the node table (standing, HAProxy, keepalived)."""
+    return group.status_lines(model, reports, nodes) + [""] + group.node_lines(reports, nodes)
 
 
 def group_delete_argv(stale):

@@ -816,3 +816,22 @@ def status_lines(model, reports, nodes, width=22):
         holding = holders(address, {n: (reports or {}).get(n) for n in nodes})
         lines.append(row([address, instance or "-", ",".join(holding) or "NOBODY"] + cells))
     return lines
+
+
+def node_lines(reports, nodes, width=22):
+    """status.yml's second table: a row per node with its standing in the elections
+    (module_utils/standing.py: normal, preferred, avoid, maintenance), HAProxy's liveness as
+    systemd's hooks last wrote it, and whether keepalived runs; a node without a read says why."""
+    def row(cells):
+        return " ".join(str(c).ljust(width) for c in cells).rstrip()
+
+    lines = [row(["NODE", "STANDING", "HAPROXY", "KEEPALIVED"])]
+    for node in nodes:
+        results = [r for r in (reports or {}).get(node) or [] if r and "standing" in r]
+        if not results:
+            lines.append(row([node, "unreachable" if not (reports or {}).get(node) else "no read"]))
+            continue
+        result = results[-1]
+        lines.append(row([node, result.get("standing"), result.get("haproxy"),
+                          "running" if result.get("keepalived_running") else "stopped"]))
+    return lines

@@ -237,11 +237,19 @@ def describe(report):
 
 
 def matches(report, expect):
-    """Whether one VIP's report meets the expectation master, backup or any."""
+    """Whether one VIP's report meets the expectation master, backup, fault (out of the election,
+    as a node in maintenance is) or any."""
     if not report["agree"]:
         return False
     if expect == "master":
         return report["held"] and report["state"] == "MASTER"
     if expect == "backup":
         return not report["held"] and report["state"] == "BACKUP"
+    if expect == "fault":
+        return not report["held"] and report["state"] == "FAULT"
     return True
+
+
+def expectation(report, expect, by_instance=None):
+    """The expectation for one VIP's report: its instance's in by_instance, else expect."""
+    return (by_instance or {}).get(report["instance"], expect)

@@ -708,7 +708,8 @@ def spec_options(specs):
 
 # The variables of the collection's playbooks (site.yml, verify.yml, status.yml), which share
 # the prefix hapair_ (README.md, "Playbook variables").
-PLAYBOOK_VARIABLES = ("hapair_lb_group", "hapair_rollout_batch", "hapair_verify_timeout")
+PLAYBOOK_VARIABLES = ("hapair_lb_group", "hapair_rollout_batch", "hapair_verify_timeout", "hapair_switchover_to",
+                      "hapair_switchover_from", "hapair_switchover_reset", "hapair_node", "hapair_maintenance")
 # Variables that are gone, with what replaces them.
 REMOVED_VARIABLES = {"hapair_rollout_timeout": "haproxy_listen_timeout (HAProxy's wait after each change)"}
 

@@ -45,10 +45,31 @@ options:
     description:
       - V(master) - every selected VIP must be held by this node, and keepalived must call it MASTER.
       - V(backup) - no selected VIP may be held by this node, and keepalived must call it BACKUP.
+      - V(fault) - no selected VIP may be held by this node, and keepalived must call it FAULT (a
+        node in maintenance, or one whose HAProxy is down).
       - V(any) - any state, as long as the kernel and keepalived agree.
     type: str
-    choices: [master, backup, any]
+    choices: [master, backup, fault, any]
     default: any
+  expect_instances:
+    description:
+      - The expectation instance by instance, by name, over O(expect) (the same choices). The day-2
+        playbooks wait with it for the state a move settles in (hapair.loadbalancer.keepalived,
+        C(tasks_from=standing)).
+    type: dict
+    default: {}
+  standing_file:
+    description:
+      - The file whose number keepalived adds to this node's priorities (see the role
+        hapair.loadbalancer.keepalived, C(tasks_from=standing)); reported as RV(standing).
+    type: path
+    default: /var/lib/hapair-keepalived.standing
+  haproxy_file:
+    description:
+      - The file systemd's hooks on haproxy.service write HAProxy's liveness to (0 up, 1 down);
+        reported as RV(haproxy).
+    type: path
+    default: /run/hapair-keepalived.haproxy
   wait:
     description:
       - Poll until O(expect) holds, for at most O(timeout) seconds, instead of judging once.
@@ -164,6 +185,21 @@ source:
   returned: always
   type: str
   sample: json
+standing:
+  description:
+    - This node's standing in the elections, from O(standing_file) - V(normal), V(preferred) (a
+      switchover's target), V(avoid) (a switchover's source) or V(maintenance) (out of the
+      election). A missing file is V(normal).
+  returned: always
+  type: str
+  sample: normal
+haproxy:
+  description:
+    - HAProxy's liveness as systemd's hooks last wrote it - V(up), V(down), or V(unknown) without
+      the file (keepalived_track_haproxy off, or a node the keepalived role has not configured).
+  returned: always
+  type: str
+  sample: up
 node:
   description: This node's host name.
   returned: always
@@ -176,10 +212,12 @@ import platform
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hapair.loadbalancer.plugins.module_utils import standing as standings
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import (
     StateError,
     assess,
     describe,
+    expectation,
     matches,
     parse_config,
     parse_data_dump,
@@ -240,6 +278,22 @@ def read_dump(module, pid):
     raise StateError("keepalived answers neither --signum=JSON nor --signum=DATA: no way to read its state")
 
 
+def read_small(path):
+    """A small file's text, or None when it cannot be read."""
+    try:
+        with open(path) as handle:
+            return handle.read(64)
+    except OSError:
+        return None
+
+
+def liveness(text):
+    """HAProxy's liveness from the hooks' file: up, down or unknown."""
+    if text is None:
+        return "unknown"
+    return "up" if text.strip() == "0" else "down"
+
+
 def observe(module):
     """One look at the node: (reports, keepalived_running, source)."""
     params = module.params
@@ -266,17 +320,25 @@ def main():
         argument_spec=dict(
             vip=dict(type="list", elements="str"),
             instance=dict(type="str"),
-            expect=dict(type="str", choices=["master", "backup", "any"], default="any"),
+            expect=dict(type="str", choices=["master", "backup", "fault", "any"], default="any"),
+            expect_instances=dict(type="dict", default={}),
             wait=dict(type="bool", default=False),
             timeout=dict(type="float", default=10),
             config_file=dict(type="path", default="/etc/keepalived/keepalived.conf"),
             pid_file=dict(type="path", default="/run/keepalived.pid"),
+            standing_file=dict(type="path", default=standings.STANDING_FILE),
+            haproxy_file=dict(type="path", default=standings.HAPROXY_FILE),
         ),
         supports_check_mode=True,
     )
     params = module.params
     node = platform.node()
     expect = params["expect"]
+    by_instance = params["expect_instances"]
+    choices = ("master", "backup", "fault", "any")
+    wrong = {k: v for k, v in by_instance.items() if v not in choices}
+    if wrong:
+        module.fail_json(msg=f"{node}: expect_instances: {wrong} - each must be one of {', '.join(choices)}")
     budget = params["timeout"] if params["wait"] else 1.0
     start = time.monotonic()
     while True:
@@ -291,13 +353,15 @@ def main():
             holds=[r["address"] for r in reports if r["held"]],
             keepalived_running=running,
             source=source,
+            standing=standings.name_of(read_small(params["standing_file"])),
+            haproxy=liveness(read_small(params["haproxy_file"])),
             met=False,
         )
         if not reports:
             what = f"instance {params['instance']}" if params["instance"] else "the keepalived configuration"
             module.fail_json(msg=f"{node}: no VIP to report: {what} has none, and no vip was given", **result)
         faults = [r for r in reports if not r["agree"]]
-        unmet = [r for r in reports if not matches(r, expect)]
+        unmet = [r for r in reports if not matches(r, expectation(r, expect, by_instance))]
         if not unmet:
             break
         # Without wait only a disagreement is re-checked (for a second); an unmet
@@ -307,8 +371,8 @@ def main():
             if faults and expect == "any":
                 detail = "; ".join(describe(r) for r in faults)
                 module.fail_json(msg=f"{node}: the kernel and keepalived disagree{waited}: {detail}", **result)
-            detail = "; ".join(describe(r) for r in unmet)
-            module.fail_json(msg=f"{node}: expected {expect}{waited}, found {detail}", **result)
+            detail = "; ".join(f"expected {expectation(r, expect, by_instance)}, found {describe(r)}" for r in unmet)
+            module.fail_json(msg=f"{node}: {detail}{waited}", **result)
         time.sleep(POLL)
     result["met"] = True
     result["msg"] = "; ".join(describe(r) for r in reports)

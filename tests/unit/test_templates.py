@@ -35,7 +35,7 @@ def test_classic_roles_follow_the_group_order(classic):
 
 def test_haproxy_check_weight_moves_the_vip(classic):
     text = (classic / "lb1" / "keepalived.conf").read_text()
-    weight = int(re.search(r"weight (-?\d+)", text).group(1))
+    weight = int(re.search(r"vrrp_script chk_haproxy \{[^}]*weight (-?\d+)", text).group(1))
     # A dead HAProxy must drop the MASTER (250) below the BACKUP (240).
     assert 250 + weight < 240
     assert "enable_script_security" in text

@@ -90,7 +90,8 @@ def ansible_json(cmd, timeout=120):
 
 def vip_status(node, **args):
     """Run hapair.loadbalancer.vip_status on one node; its result (failed or not)."""
-    cmd = ["ansible", "-i", INVENTORY, node, "-m", "hapair.loadbalancer.vip_status", "-a", json.dumps(args)]
+    # No -a without arguments: Ansible would read "{}" as the raw parameters the module has none of.
+    cmd = ["ansible", "-i", INVENTORY, node, "-m", "hapair.loadbalancer.vip_status"] + (["-a", json.dumps(args)] if args else [])
     _, out = ansible_json(cmd)
     return out["plays"][0]["tasks"][0]["hosts"][node]
 

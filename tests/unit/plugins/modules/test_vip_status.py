@@ -85,3 +85,28 @@ def test_a_failing_ip_command_is_a_clear_error(monkeypatch, tmp_path):
 def test_an_unknown_instance_has_nothing_to_report(monkeypatch, tmp_path):
     kind, result = run(monkeypatch, tmp_path, "ip-addr-backup.json", {"instance": "VI_9"})
     assert kind is Fail and "no VIP to report: instance VI_9 has none" in result["msg"]
+
+
+def test_expectations_by_instance_override_expect(monkeypatch, tmp_path):
+    # keepalived is stopped: STOP is neither backup nor fault.
+    kind, result = run(monkeypatch, tmp_path, "ip-addr-backup.json", {"expect": "any", "expect_instances": {"VI_1": "fault"}})
+    assert kind is Fail and result["msg"].endswith(f"expected fault, found VIP {VIP} (VI_1): not held by this node, keepalived says STOP")
+    kind, result = run(monkeypatch, tmp_path, "ip-addr-backup.json", {"expect": "master", "expect_instances": {"VI_1": "any"}})
+    assert kind is Exit and result["met"]
+    kind, result = run(monkeypatch, tmp_path, "ip-addr-backup.json", {"expect_instances": {"VI_1": "primary"}})
+    assert kind is Fail and "expect_instances: {'VI_1': 'primary'}" in result["msg"]
+
+
+def test_the_standing_and_haproxys_liveness_are_reported_from_their_files(monkeypatch, tmp_path):
+    standing, haproxy = tmp_path / "standing", tmp_path / "haproxy"
+    paths = {"standing_file": str(standing), "haproxy_file": str(haproxy)}
+    kind, result = run(monkeypatch, tmp_path, "ip-addr-backup.json", paths)
+    assert (result["standing"], result["haproxy"]) == ("normal", "unknown")
+    standing.write_text("-254\n")
+    haproxy.write_text("1\n")
+    kind, result = run(monkeypatch, tmp_path, "ip-addr-backup.json", paths)
+    assert (result["standing"], result["haproxy"]) == ("maintenance", "down")
+    standing.write_text("253\n")
+    haproxy.write_text("0\n")
+    kind, result = run(monkeypatch, tmp_path, "ip-addr-backup.json", paths)
+    assert kind is Exit and (result["standing"], result["haproxy"]) == ("preferred", "up")

@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+# Copyright: hapair.loadbalancer contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A node's standing in the elections, for the keepalived role and the day-2 playbooks; every
+rule lives in module_utils/standing.py."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: standing_plan
+short_description: The standings a planned switchover writes, and why it cannot be done
+version_added: 0.1.0
+description:
+  - Returns C({standings, problems}) for switchover.yml, from the group model and each member's
+    current standing (C(normal), C(preferred), C(avoid), C(maintenance)).
+  - The same plugin file provides C(standing_maintenance_plan) (maintenance.yml's steps),
+    C(standing_expectations) (what vip_status expects of a node once the group settles on some
+    standings), C(standing_content) (the standing file's text), C(standing_files) (the track
+    files keepalived reads), C(standing_of) (the standings the nodes' vip_status reports name),
+    C(standing_settle) (how long a move may take) and C(standing_kick) (the non-preempting
+    instances a node must let go of).
+author:
+  - hapair.loadbalancer maintainers
+positional: current, to, away, reset
+options:
+  _input:
+    description: The group model (hapair.loadbalancer.lb_group).
+    type: dict
+    required: true
+  current:
+    description: Each member's standing now.
+    type: dict
+    required: true
+  to:
+    description: The member every VIP moves to.
+    type: str
+  away:
+    description: The member every VIP moves away from.
+    type: str
+  reset:
+    description: Every member not in maintenance back to normal.
+    type: bool
+"""
+
+EXAMPLES = r"""
+plan: "{{ lb_group_model | hapair.loadbalancer.standing_plan(current, hapair_switchover_to | default('')) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: C({standings, problems}); each problem is C({problem}).
+  type: dict
+"""
+
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible_collections.hapair.loadbalancer.plugins.module_utils import standing
+
+
+def standing_plan(model, current, to="", away="", reset=False):
+    return standing.plan(model, current or {}, str(to or ""), str(away or ""), boolean(reset or False, strict=False))
+
+
+def standing_maintenance_plan(model, current, node, on):
+    return standing.maintenance_plan(model, current or {}, str(node or ""), on)
+
+
+def standing_expectations(model, standings, node):
+    return standing.expectations(model, standings or {}, node)
+
+
+def standing_content(name):
+    return standing.content(name)
+
+
+def standing_files(_=None):
+    """{standing, haproxy}: the paths of the two track files."""
+    return {"standing": standing.STANDING_FILE, "haproxy": standing.HAPROXY_FILE}
+
+
+def standing_of(nodes, results):
+    """{node: standing} from each node's vip_status result (results, in the order of nodes)."""
+    return {node: standing.name_of_standing((result or {}).get("standing")) for node, result in zip(nodes or [], results or [])}
+
+
+def standing_read(model, hostvars):
+    """{member: standing, or None where unknown} from what the play has read of each member: the
+    group's read (lb_group_node_state, which holds the standing file's text) or a vip_status
+    result registered as __verify_first."""
+    found = {}
+    for member in (model or {}).get("members") or []:
+        try:
+            node = hostvars[member]
+        except KeyError:
+            node = {}
+        first = node.get("__verify_first") or {}
+        read = ((node.get("lb_group_node_state") or {}).get("state") or {}).get("contents") or {}
+        if first.get("standing"):
+            found[member] = standing.name_of_standing(first["standing"])
+        elif standing.STANDING_FILE in read:
+            found[member] = standing.name_of(read[standing.STANDING_FILE])
+        else:
+            found[member] = None
+    return found
+
+
+def standing_notes(standings):
+    return standing.notes(standings or {})
+
+
+def standing_settle(model):
+    return standing.settle_seconds(model)
+
+
+def standing_kick(model, standings, node, report):
+    return standing.kicks(model, standings or {}, node, report or {})
+
+
+class FilterModule:
+    """hapair.loadbalancer standing filters."""
+
+    def filters(self):
+        return {
+            "standing_plan": standing_plan,
+            "standing_maintenance_plan": standing_maintenance_plan,
+            "standing_expectations": standing_expectations,
+            "standing_content": standing_content,
+            "standing_files": standing_files,
+            "standing_of": standing_of,
+            "standing_settle": standing_settle,
+            "standing_read": standing_read,
+            "standing_notes": standing_notes,
+            "standing_kick": standing_kick,
+        }

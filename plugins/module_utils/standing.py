@@ -1,0 +1,250 @@
+# -*- coding: utf-8 -*-
+# Copyright: hapair.loadbalancer contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A node's standing in its group's elections, and the moves of the day-2 playbooks.
+
+keepalived reads two files that the collection's roles and playbooks write, as track files
+(keepalived.conf's `track_file`), each as soon as it changes (inotify), with no reload:
+
+- the standing (STANDING_FILE, weight 1): a number added to every instance's priority on the
+  node. The day-2 playbooks (switchover.yml, maintenance.yml) write it; site.yml never does, so a
+  switchover or a maintenance outlives every rollout. keepalived clamps the sum to 1..254, and a
+  value of -254 or less puts every instance in FAULT: the node leaves the election (it sends a
+  priority-0 advert if it was MASTER, and then none) until the value changes;
+- HAProxy's liveness (HAPROXY_FILE, weight 0): systemd's hooks on haproxy.service write 0 once
+  HAProxy has started and 1 as soon as its processes have gone (a crash, a kill, a stop), and a
+  non-zero value is FAULT. So a MASTER whose HAProxy dies gives its VIPs away at once, with a
+  priority-0 advert, instead of waiting for the check script to fail twice.
+
+Both live in directories only root can write: whoever writes them decides who holds the VIPs.
+
+The standings by name, and what each does to a node's priority p in every instance:
+  preferred    p + 253, so 254 at most: above every other member (switchover.yml's target)
+  normal       p
+  avoid        p - 253, so 1 at least: below every other member, still a candidate when no other
+               is left (switchover.yml's source)
+  maintenance  FAULT: holds no VIP whoever else is left (maintenance.yml)
+"""
+
+from __future__ import annotations
+
+STANDING_FILE = "/var/lib/hapair-keepalived.standing"
+HAPROXY_FILE = "/run/hapair-keepalived.haproxy"
+STANDINGS = {"preferred": 253, "normal": 0, "avoid": -253, "maintenance": -254}
+# keepalived's bounds: a priority is 1..254 (255 is an address owner's), and a track file's
+# value times its weight at -254 or below is FAULT.
+PRIORITY_MIN, PRIORITY_MAX, FAULT_AT = 1, 254, -254
+
+
+def value(name):
+    """The number the standing file holds for a standing's name, as keepalived reads it."""
+    return STANDINGS[name]
+
+
+def content(name):
+    """The standing file's text for a standing's name."""
+    return f"{value(name)}\n"
+
+
+def name_of(text):
+    """The standing a standing file's text stands for: a missing or empty file is normal
+    (keepalived creates it with 0). A number that none of the playbooks writes is named by its
+    effect, as keepalived applies it: a text that is no number is what keepalived reads it as, 0."""
+    text = (text or "").strip()
+    try:
+        number = int(text) if text else 0
+    except ValueError:
+        number = 0
+    if number <= FAULT_AT:
+        return "maintenance"
+    for name, known in STANDINGS.items():
+        if number == known:
+            return name
+    return "preferred" if number > 0 else "avoid"
+
+
+def effective(priority, standing):
+    """The priority keepalived gives an instance of base priority `priority` on a node of this
+    standing (the check script's weight aside), or None for FAULT."""
+    number = value(standing)
+    if number <= FAULT_AT:
+        return None
+    return max(PRIORITY_MIN, min(PRIORITY_MAX, int(priority) + number))
+
+
+def candidates(model, standings, instance):
+    """The members that win `instance`'s election with these standings ({member: name}; a
+    member without one is normal), where every member runs: the highest effective priority. More
+    than one on a tie (keepalived then picks the highest address); none when every member is in
+    maintenance."""
+    best, winners = None, []
+    for member in model.get("members") or []:
+        for inst in (model["nodes"].get(member) or {}).get("instances") or []:
+            if inst.get("name") != instance:
+                continue
+            prio = effective(inst["priority"], standings.get(member) or "normal")
+            if prio is None:
+                continue
+            if best is None or prio > best:
+                best, winners = prio, [member]
+            elif prio == best:
+                winners.append(member)
+    return winners
+
+
+def instance_names(model):
+    """The group's instances by name, in the order of its VIPs, each once."""
+    names = []
+    for vip in model.get("vips") or []:
+        if vip["instance"] not in names:
+            names.append(vip["instance"])
+    return names
+
+
+def preempts(model, instance):
+    """Whether the instance's holder yields to a higher priority: not with nopreempt (a
+    preempt_delay only delays it)."""
+    return not any(inst.get("nopreempt") for member in model.get("members") or []
+                   for inst in (model["nodes"].get(member) or {}).get("instances") or [] if inst.get("name") == instance)
+
+
+def expectations(model, standings, node):
+    """What vip_status expects of `node` once the group has settled on these standings,
+    instance by instance: master (it alone wins), backup (another wins), fault (it is in
+    maintenance) or any (a tie it is part of: keepalived picks by address)."""
+    expected = {}
+    for inst in (model["nodes"].get(node) or {}).get("instances") or []:
+        name = inst["name"]
+        winners = candidates(model, standings, name)
+        if (standings.get(node) or "normal") == "maintenance":
+            expected[name] = "fault"
+        elif winners == [node]:
+            expected[name] = "master"
+        elif node in winners:
+            expected[name] = "any"
+        else:
+            expected[name] = "backup"
+    return expected
+
+
+def _problem(message):
+    return {"problem": message}
+
+
+def plan(model, current, to="", away="", reset=False):
+    """switchover.yml's move: the standings to write, from the current ones ({member: name}, as
+    read from the nodes). `to` NODE: NODE wins every instance (preferred, or normal where that
+    already does it), any other preferred member goes back to normal; `away` NODE: NODE wins
+    none while another member is left (avoid); reset: every member not in maintenance back to
+    normal, so each VIP goes where the configuration puts it. Members in maintenance stay so.
+
+    Returns {standings, problems}: problems name the variable, the value and the fix."""
+    members = list(model.get("members") or [])
+    current = {m: name_of_standing(current.get(m)) for m in members}
+    chosen = [(var, val) for var, val in (("hapair_switchover_to", to), ("hapair_switchover_from", away),
+                                          ("hapair_switchover_reset", "true" if reset else "")) if val]
+    if len(chosen) != 1:
+        given = ", ".join(f"{var}={val}" for var, val in chosen) or "none"
+        return {"standings": current, "problems": [_problem(
+            f"switchover.yml needs exactly one of hapair_switchover_to=NODE, hapair_switchover_from=NODE "
+            f"or hapair_switchover_reset=true (given: {given}).")]}
+    (variable, node), = chosen
+    if not reset and node not in members:
+        return {"standings": current, "problems": [_problem(
+            f"{variable}={node} is no member of the group ({', '.join(members)}): name one of them.")]}
+    new = dict(current)
+    problems = []
+    if reset:
+        new = {m: ("maintenance" if s == "maintenance" else "normal") for m, s in current.items()}
+    elif to:
+        if current[node] == "maintenance":
+            problems.append(_problem(f"hapair_switchover_to={node}: {node} is in maintenance; release it first "
+                                     f"(maintenance.yml -e hapair_node={node} -e hapair_maintenance=off)."))
+        for member in members:
+            if new[member] == "preferred":
+                new[member] = "normal"
+        for standing in ("normal", "preferred"):
+            new[node] = standing
+            if all(candidates(model, new, name) == [node] for name in instance_names(model)):
+                break
+        else:
+            problems.append(_problem(
+                f"hapair_switchover_to={node}: {node} cannot win every instance, even preferred (a member "
+                f"outranks it at priority {PRIORITY_MAX}): lower that member's pinned priority."))
+    else:
+        if current[node] != "maintenance":
+            new[node] = "avoid"
+        others = [m for m in members if m != node and new[m] != "maintenance"]
+        if not others:
+            problems.append(_problem(
+                f"hapair_switchover_from={node}: no other member can take its VIPs (the others are in "
+                f"maintenance); release one first."))
+    return {"standings": new, "problems": problems}
+
+
+def maintenance_plan(model, current, node, on):
+    """maintenance.yml's steps, each a full set of standings to write and wait for: on, the
+    node first hands its VIPs over (avoid, a planned switchover), then leaves the election
+    (maintenance); off, it is back to normal and the VIPs go where the preempt settings take them.
+
+    Returns {steps, problems}."""
+    members = list(model.get("members") or [])
+    current = {m: name_of_standing(current.get(m)) for m in members}
+    if node not in members:
+        return {"steps": [], "problems": [_problem(
+            f"hapair_node={node} is no member of the group ({', '.join(members)}): name one of them.")]}
+    if on:
+        others = [m for m in members if m != node and current[m] != "maintenance"]
+        if not others:
+            return {"steps": [], "problems": [_problem(
+                f"hapair_node={node}: every other member is in maintenance; the group would hold no VIP. "
+                f"Release one first (maintenance.yml -e hapair_node=NAME -e hapair_maintenance=off).")]}
+        return {"steps": [{**current, node: "avoid"}, {**current, node: "maintenance"}], "problems": []}
+    return {"steps": [{**current, node: "normal" if current[node] == "maintenance" else current[node]}], "problems": []}
+
+
+def name_of_standing(name):
+    """A standing's name as given (a name, or None for a node without a standing file)."""
+    return name if name in STANDINGS else "normal"
+
+
+NOTES = {
+    "maintenance": "{m} is in maintenance: it holds no VIP until released "
+                   "(maintenance.yml -e hapair_node={m} -e hapair_maintenance=off).",
+    "preferred": "{m} is preferred by a switchover: it holds every VIP it can "
+                 "(switchover.yml -e hapair_switchover_reset=true undoes it).",
+    "avoid": "{m} is avoided by a switchover: it holds a VIP only when no other member can "
+             "(switchover.yml -e hapair_switchover_reset=true undoes it).",
+}
+
+
+def notes(standings):
+    """What site.yml and status.yml say of the members whose standing is not normal: a rollout
+    keeps every standing."""
+    return [NOTES[s].format(m=m) for m, s in (standings or {}).items() if s in NOTES]
+
+
+def settle_seconds(model):
+    """How long a move may take to settle: a BACKUP that preempts waits for three adverts it
+    discards, plus its skew and any preempt_delay; twice that, and 5 s for the dumps and the
+    gratuitous ARPs."""
+    longest = 0.0
+    for member in model.get("members") or []:
+        for inst in (model["nodes"].get(member) or {}).get("instances") or []:
+            try:
+                advert = float(inst.get("advert_int") or 1)
+                delay = float(inst.get("preempt_delay") or 0)
+            except (TypeError, ValueError):
+                advert, delay = 1.0, 0.0
+            longest = max(longest, 4 * advert + delay)
+    return round(2 * longest + 5, 1)
+
+
+def kicks(model, standings, node, report):
+    """The instances whose VIPs `node` holds (its vip_status result) though it should not with
+    these standings, and whose instance does not preempt: a higher priority elsewhere does not
+    take them, so the node must leave the election for a moment (maintenance) and come back."""
+    expected = expectations(model, standings, node)
+    held = {vip.get("instance") for vip in report.get("vips") or [] if vip.get("held")}
+    return sorted(name for name in held if name in expected and expected[name] in ("backup", "fault")
+                  and not preempts(model, name))
