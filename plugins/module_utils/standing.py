@@ -72,6 +72,15 @@ def effective(priority, standing):
     return max(PRIORITY_MIN, min(PRIORITY_MAX, int(priority) + number))
 
 
+def _priority(inst, member):
+    """An instance's priority on a member; where the model was built without keepalived's
+    settings (verify.yml on its own), the configured MASTER above the others."""
+    try:
+        return int(inst["priority"])
+    except (KeyError, TypeError, ValueError):
+        return PRIORITY_MAX - 4 if inst.get("master") == member else PRIORITY_MAX - 14
+
+
 def candidates(model, standings, instance):
     """The members that win `instance`'s election with these standings ({member: name}; a
     member without one is normal), where every member runs: the highest effective priority. More
@@ -82,7 +91,7 @@ def candidates(model, standings, instance):
         for inst in (model["nodes"].get(member) or {}).get("instances") or []:
             if inst.get("name") != instance:
                 continue
-            prio = effective(inst["priority"], standings.get(member) or "normal")
+            prio = effective(_priority(inst, member), standings.get(member) or "normal")
             if prio is None:
                 continue
             if best is None or prio > best:

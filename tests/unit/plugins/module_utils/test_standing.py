@@ -95,3 +95,10 @@ def test_a_member_pinned_at_254_cannot_be_outranked():
 def test_nopreempt_instances_are_known():
     built = model(LAB, [{**LAB_VI, "nopreempt": True}])
     assert not s.preempts(built, "VI_1") and s.preempts(model(LAB, [LAB_VI]), "VI_1")
+
+
+def test_a_model_without_keepalived_settings_still_has_its_configured_master_win():
+    # verify.yml on its own builds the model without keepalived's defaults: no priorities.
+    built = model(LAB, [LAB_VI], priority_base=None, priority_step=None)
+    assert s.candidates(built, {}, "VI_1") == ["lab-lb1"]
+    assert s.candidates(built, {"lab-lb1": "avoid"}, "VI_1") == ["lab-lb2"]
