@@ -96,10 +96,24 @@ def haproxy_restore():
     node(MASTER, "systemctl unmask --runtime haproxy; systemctl start haproxy", check=False)
 
 
+BACKEND_ADDRESSES = (f"{NET}.21", f"{NET}.22")
+CUT_OFF = "hapair-bench-cut-off"
+
+
+def cutoff_inject():
+    node(MASTER, "; ".join(f"iptables -I OUTPUT -d {a} -m comment --comment {CUT_OFF} -j DROP" for a in BACKEND_ADDRESSES))
+
+
+def cutoff_restore():
+    node(MASTER, "; ".join(f"iptables -D OUTPUT -d {a} -m comment --comment {CUT_OFF} -j DROP" for a in BACKEND_ADDRESSES),
+         check=False)
+
+
 KINDS = {
     "crash of the MASTER (SIGKILL of its container)": (crash_inject, crash_restore),
     "clean stop of keepalived on the MASTER": (stop_inject, stop_restore),
     "HAProxy death on the MASTER (SIGKILL, no restart)": (haproxy_inject, haproxy_restore),
+    "MASTER cut off from its backends (its traffic to them dropped)": (cutoff_inject, cutoff_restore),
 }
 
 
@@ -143,9 +157,10 @@ def reload_under_load(reloads=5):
 
 def planned_moves(runs):
     """Day-2 moves under a new connection every 10 ms, each run: a switchover to the BACKUP and
-    back (switchover.yml), then maintenance on the MASTER and its release (maintenance.yml).
+    back (switchover.yml), maintenance on the MASTER and its release (maintenance.yml), and a
+    drain of a backend server and its return (backend.yml).
     Failed requests per move, and the playbook's seconds."""
-    moves = {"switchover": [], "maintenance": []}
+    moves = {"switchover": [], "maintenance": [], "backend": []}
     for run in range(1, runs + 1):
         if not healthy():
             raise RuntimeError("the lab pair is not healthy before the planned moves")
@@ -153,6 +168,8 @@ def planned_moves(runs):
             ("switchover", ("-e", f"hapair_switchover_to={BACKUP}"), ("-e", f"hapair_switchover_to={MASTER}")),
             ("maintenance", ("-e", f"hapair_node={MASTER}", "-e", "hapair_maintenance=on"),
              ("-e", f"hapair_node={MASTER}", "-e", "hapair_maintenance=off")),
+            ("backend", ("-e", "hapair_backend=web", "-e", "hapair_server=web2", "-e", "hapair_state=drain"),
+             ("-e", "hapair_backend=web", "-e", "hapair_server=web2", "-e", "hapair_state=ready")),
         ):
             playbook = f"{kind}.yml"
             for args in (there, back):
@@ -360,6 +377,10 @@ def write_report(path, runs, timings, failover, reload, rotation, kv, hv, fast, 
         lines.append(f"| {kind} | {fmt(median([r['outage'] for r in results]))} | {failed:g} | {each} |")
     lines += [
         "",
+        "MASTER cut off from its backends: HAProxy marks the servers DOWN (3 checks, 2 s apart), its",
+        "monitor URI answers 503, keepalived's check fails twice (2 s apart) and the MASTER loses 20;",
+        "the BACKUP takes over after its down timer. Requests meanwhile fail on the MASTER.",
+        "",
         "HAProxy death: systemd's hook on haproxy.service (`ExecStopPost`) tells keepalived at once",
         "through a track file, and the MASTER leaves the election with a priority-0 advert; the",
         "target is <= 1.5 s (default profile) and <= 0.4 s (fast profile).",
@@ -384,7 +405,8 @@ def write_report(path, runs, timings, failover, reload, rotation, kv, hv, fast, 
         "| --- | --- | --- | --- | --- |",
     ]
     for kind, label in (("switchover", "switchover.yml to the BACKUP, and back"),
-                        ("maintenance", "maintenance.yml on the MASTER on, then off")):
+                        ("maintenance", "maintenance.yml on the MASTER on, then off"),
+                        ("backend", "backend.yml: drain of web2 (waits for its sessions), then ready")):
         results = moves[kind]
         failed = [r["failed"] for r in results]
         lines.append(f"| {label} | {median(failed):g} / {max(failed)} | {', '.join(str(f) for f in failed)} "

@@ -156,6 +156,10 @@ def group_holders(address, reports):
     return group.holders(address, reports)
 
 
+def group_monitored_backends(backends):
+    return group.monitored_backends(backends)
+
+
 def group_status_lines(model, reports, nodes):
     """The VIP table, a blank line, then the node table (standing, HAProxy, keepalived)."""
     return group.status_lines(model, reports, nodes) + [""] + group.node_lines(reports, nodes)
@@ -260,6 +264,7 @@ class FilterModule:
             "group_delete_argv": group_delete_argv,
             "group_holders": group_holders,
             "group_status_lines": group_status_lines,
+            "group_monitored_backends": group_monitored_backends,
             "group_restore_input": group_restore_input,
             "group_chain_problem": group_chain_problem,
             "group_sysctls": group_sysctls,

@@ -13,7 +13,8 @@ description:
   - Used by the keepalived role's checks, with C(keepalived_group_problems) (the rules across
     the group), C(haproxy_problems) (frontends, backends and servers; with C(haproxy_own_listeners),
     HAProxy's own listeners that are on), C(textfile_problems) (the VRRP textfile against the state
-    directory) and C(setting_problems)
+    directory), C(server_state_problems) and C(server_state_call) (a runtime change of a backend
+    server, and community.general.haproxy's arguments for it) and C(setting_problems)
     (settings that land in a file as one word, by the rule module_utils/validation.py SCALARS
     gives each; secrets are named, never shown). Each returns the broken
     rules of the input as messages that name the variable, the bad value and the fix; an empty
@@ -100,6 +101,16 @@ def checker_refusal(result, path, host, settings):
     return validation.checker_refusal(result, path, host, settings)
 
 
+def server_state_problems(change, backends):
+    """Why a runtime change of a backend server cannot be made (module_utils/validation.py)."""
+    return validation.server_state_problems(backends, change)
+
+
+def server_state_call(change):
+    """community.general.haproxy's state and drain for a change."""
+    return validation.server_state_call(change)
+
+
 class FilterModule:
     """hapair.loadbalancer preflight filters."""
 
@@ -113,5 +124,7 @@ class FilterModule:
             "textfile_problems": textfile_problems,
             "unknown_variables": unknown_variables,
             "unknown_playbook_variables": unknown_playbook_variables,
+            "server_state_problems": server_state_problems,
+            "server_state_call": server_state_call,
             "checker_refusal": checker_refusal,
         }

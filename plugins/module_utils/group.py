@@ -757,6 +757,13 @@ def unserved_binds(binds, ss_lines, process="haproxy"):
     return [bind for bind in binds or [] if (bind.get("address"), bind.get("port")) not in listening]
 
 
+def monitored_backends(backends):
+    """The backends whose servers decide whether this node can serve (keepalived's check asks
+    HAProxy's monitor URI, which fails while one of them has no server UP): every backend with
+    servers, by name."""
+    return [b.get("name") for b in backends or [] if isinstance(b, dict) and b.get("name") and b.get("servers")]
+
+
 def frontend_ports(frontends):
     """Every TCP port the HAProxy frontends bind, once each."""
     ports = []

@@ -75,7 +75,7 @@ SCALARS = {
     "haproxy_ssl_default_bind_options": None, "haproxy_ssl_default_server_ciphers": TOKEN,
     "haproxy_ssl_default_server_ciphersuites": TOKEN, "haproxy_ssl_default_server_options": None,
     "keepalived_router_id": KEEPALIVED_WORD, "keepalived_interface": KEEPALIVED_WORD, "keepalived_check_address": HOST,
-    "keepalived_check_port": PORT,
+    "keepalived_check_port": PORT, "keepalived_check_uri": PATH, "haproxy_monitor_uri": PATH,
     "keepalived_script_user": USER, "keepalived_state_dir": PATH, "keepalived_metrics_textfile": TEXTFILE,
 }
 SECRETS = {"haproxy_stats_password", "keepalived_auth_pass"}
@@ -87,7 +87,7 @@ NONEMPTY = {"haproxy_ssl_default_bind_ciphers", "haproxy_ssl_default_bind_cipher
 MASK = "********"
 # Settings whose default is another role's setting (keepalived/defaults/main.yml): a refusal says
 # so, for the user who set only that one.
-DEFAULTS_FROM = {"keepalived_check_port": "haproxy_stats_port"}
+DEFAULTS_FROM = {"keepalived_check_port": "haproxy_stats_port", "keepalived_check_uri": "haproxy_monitor_uri"}
 
 
 def _grammar(where, value, rule, secret=False):
@@ -709,7 +709,8 @@ def spec_options(specs):
 # The variables of the collection's playbooks (site.yml, verify.yml, status.yml), which share
 # the prefix hapair_ (README.md, "Playbook variables").
 PLAYBOOK_VARIABLES = ("hapair_lb_group", "hapair_rollout_batch", "hapair_verify_timeout", "hapair_switchover_to",
-                      "hapair_switchover_from", "hapair_switchover_reset", "hapair_node", "hapair_maintenance")
+                      "hapair_switchover_from", "hapair_switchover_reset", "hapair_node", "hapair_maintenance",
+                      "hapair_backend", "hapair_server", "hapair_state", "hapair_server_timeout")
 # Variables that are gone, with what replaces them.
 REMOVED_VARIABLES = {"hapair_rollout_timeout": "haproxy_listen_timeout (HAProxy's wait after each change)"}
 
@@ -733,3 +734,34 @@ def unknown_variables(names, known, role):
             else f"see ansible-doc -t role hapair.loadbalancer.{role}")
         warnings.append(f"{name} is set, but {owner}, so it is ignored: {hint}")
     return warnings
+
+
+# A backend server's state at runtime (the haproxy role's tasks_from=server, backend.yml), and
+# what community.general.haproxy calls each: its state, and whether it waits for the sessions.
+SERVER_STATES = {"drain": {"state": "drain", "drain": True}, "maint": {"state": "disabled", "drain": False},
+                 "ready": {"state": "enabled", "drain": False}}
+
+
+def server_state_problems(backends, change, variable="haproxy_server_state"):
+    """Why a runtime change of a backend server ({backend, server, state}) cannot be made: a
+    backend or server that haproxy_backends does not have, or a state that is none of drain,
+    maint, ready. Each names the variable, the value and the fix."""
+    change = change if isinstance(change, dict) else {}
+    known = {b.get("name"): [s.get("name") for s in b.get("servers") or [] if isinstance(s, dict)]
+             for b in backends or [] if isinstance(b, dict)}
+    backend, server, state = change.get("backend"), change.get("server"), change.get("state")
+    problems = []
+    if state not in SERVER_STATES:
+        problems.append(f"{variable}.state is {state!r}: use one of {', '.join(SERVER_STATES)}")
+    if backend not in known:
+        problems.append(f"{variable}.backend is {backend!r}, which haproxy_backends does not have: "
+                        f"name one of {', '.join(str(n) for n in known) or '(none)'}")
+    elif server not in known[backend]:
+        problems.append(f"{variable}.server is {server!r}, which backend {backend} does not have: "
+                        f"name one of {', '.join(str(n) for n in known[backend]) or '(none)'}")
+    return problems
+
+
+def server_state_call(change):
+    """community.general.haproxy's state and drain for a change's state."""
+    return SERVER_STATES[change["state"]]

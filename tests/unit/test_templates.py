@@ -62,6 +62,10 @@ def test_classic_haproxy_cfg_content(classic):
     assert "cookie SERVERID insert indirect nocache" in text
     assert "server web1 192.0.2.21:8080 check cookie web1" in text
     assert "default-server inter 2s fall 3 rise 2" in text
+    # keepalived's check asks the monitor URI: 503 while the node has no server UP in a backend.
+    assert "    monitor-uri /hapair/serving\n    acl hapair_cut_off nbsrv(web) lt 1\n    monitor fail if hapair_cut_off\n" in text
+    helper = (classic / "lb1" / "hapair-keepalived").read_text()
+    assert 'printf "GET /hapair/serving HTTP/1.0\\r\\n\\r\\n" >&3 && read -r _ code _ <&3 && [ "$code" = 200 ]' in helper
 
 
 def assert_both_checkers_pass(out, host):

@@ -445,3 +445,10 @@ def test_the_node_table_shows_each_nodes_standing_and_haproxy():
     assert lines[0].split() == ["NODE", "STANDING", "HAPROXY", "KEEPALIVED"]
     assert lines[1].split() == ["lab-lb1", "maintenance", "up", "running"]
     assert lines[2].split() == ["lab-lb2", "no", "read"] and lines[3].split() == ["lab-lb3", "unreachable"]
+
+
+def test_the_backends_whose_servers_decide_whether_a_node_can_serve():
+    backends = [{"name": "web", "servers": [{"name": "a", "address": "192.0.2.21", "port": 80}]},
+                {"name": "empty", "servers": []}, {"name": "none"}, "junk"]
+    assert g.monitored_backends(backends) == ["web"]
+    assert g.monitored_backends(None) == []

@@ -217,6 +217,9 @@ def test_a_number_given_with_a_plus_sign_is_still_a_number():
     ("haproxy_stats_user", "ad:min"),
     ("haproxy_balance", "nonsense"), ("haproxy_balance", "roundrobin\n    server x 1.2.3.4:80"),
     ("haproxy_balance", "hdr(a b)"),
+    # The check's path lands in the helper's shell line and HAProxy's monitor-uri.
+    ("keepalived_check_uri", "/x' ; touch /tmp/x; '"), ("keepalived_check_uri", "hapair"),
+    ("haproxy_monitor_uri", "/a b"), ("haproxy_monitor_uri", '/a"b'),
 ])
 def test_a_setting_that_reaches_a_shell_or_user_password_is_refused(name, value):
     found = v.scalar_problems({name: value})
@@ -236,6 +239,7 @@ def test_a_port_from_haproxy_s_stats_port_says_so():
     ("haproxy_balance", "url_param userid"), ("haproxy_stats_user", "admin"),
     ("haproxy_balance", "hdr(Host)"), ("haproxy_balance", "random(2)"), ("haproxy_balance", "rdp-cookie"),
     ("haproxy_balance", "hash req.cookie(id)"), ("haproxy_balance", "uri len 12 depth 2"),
+    ("keepalived_check_uri", "/hapair/serving"), ("keepalived_check_uri", ""), ("haproxy_monitor_uri", "/healthz"),
 ])
 def test_the_usual_settings_pass(name, value):
     assert v.scalar_problems({name: value}) == []
