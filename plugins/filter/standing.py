@@ -21,15 +21,21 @@ description:
     instances a node must let go of).
 author:
   - hapair.loadbalancer maintainers
-positional: current, to, away, reset
+positional: nodes, results, to, away, reset
 options:
   _input:
     description: The group model (hapair.loadbalancer.lb_group).
     type: dict
     required: true
-  current:
-    description: Each member's standing now.
-    type: dict
+  nodes:
+    description: The members read.
+    type: list
+    elements: str
+    required: true
+  results:
+    description: Each member's vip_status result, in the order of O(nodes) (its standing, and whether it can take VIPs).
+    type: list
+    elements: dict
     required: true
   to:
     description: The member every VIP moves to.
@@ -43,12 +49,12 @@ options:
 """
 
 EXAMPLES = r"""
-plan: "{{ lb_group_model | hapair.loadbalancer.standing_plan(current, hapair_switchover_to | default('')) }}"
+plan: "{{ lb_group_model | hapair.loadbalancer.standing_plan(nodes, results, hapair_switchover_to | default('')) }}"
 """
 
 RETURN = r"""
 _value:
-  description: C({standings, problems}); each problem is C({problem}).
+  description: C({standings, enforce, problems}); each problem is C({problem}).
   type: dict
 """
 
@@ -56,20 +62,24 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.hapair.loadbalancer.plugins.module_utils import standing
 
 
-def standing_plan(model, current, to="", away="", reset=False):
-    return standing.plan(model, current or {}, str(to or ""), str(away or ""), boolean(reset or False, strict=False))
+def _reports(nodes, results):
+    return dict(zip(nodes or [], results or []))
 
 
-def standing_maintenance_plan(model, current, node, on):
-    return standing.maintenance_plan(model, current or {}, str(node or ""), on)
+def standing_plan(model, nodes, results, to="", away="", reset=False):
+    return standing.plan(model, _reports(nodes, results), str(to or ""), str(away or ""), boolean(reset or False, strict=False))
 
 
-def standing_expectations(model, standings, node):
-    return standing.expectations(model, standings or {}, node)
+def standing_maintenance_plan(model, nodes, results, node, on):
+    return standing.maintenance_plan(model, _reports(nodes, results), str(node or ""), on)
 
 
-def standing_content(name):
-    return standing.content(name)
+def standing_expectations(model, standings, node, enforce=True):
+    return standing.expectations(model, standings or {}, node, boolean(enforce, strict=False))
+
+
+def standing_content(model, node, name):
+    return standing.content(model, node, name)
 
 
 def standing_files(_=None):
@@ -79,7 +89,7 @@ def standing_files(_=None):
 
 def standing_of(nodes, results):
     """{node: standing} from each node's vip_status result (results, in the order of nodes)."""
-    return {node: standing.name_of_standing((result or {}).get("standing")) for node, result in zip(nodes or [], results or [])}
+    return {node: standing.name_of_standing((result or {}).get("standing")) for node, result in _reports(nodes, results).items()}
 
 
 def standing_read(model, hostvars):
@@ -111,8 +121,8 @@ def standing_settle(model):
     return standing.settle_seconds(model)
 
 
-def standing_kick(model, standings, node, report):
-    return standing.kicks(model, standings or {}, node, report or {})
+def standing_kick(model, standings, node, report, enforce=True):
+    return standing.kicks(model, standings or {}, node, report or {}, boolean(enforce, strict=False))
 
 
 class FilterModule:

@@ -28,48 +28,15 @@ The standings by name, and what each does to a node's priority p in every instan
 
 from __future__ import annotations
 
+from ansible_collections.hapair.loadbalancer.plugins.module_utils.validation import PRIORITY_RANGE
+
 STANDING_FILE = "/var/lib/hapair-keepalived.standing"
 HAPROXY_FILE = "/run/hapair-keepalived.haproxy"
-STANDINGS = {"preferred": 253, "normal": 0, "avoid": -253, "maintenance": -254}
-# keepalived's bounds: a priority is 1..254 (255 is an address owner's), and a track file's
-# value times its weight at -254 or below is FAULT.
-PRIORITY_MIN, PRIORITY_MAX, FAULT_AT = 1, 254, -254
-
-
-def value(name):
-    """The number the standing file holds for a standing's name, as keepalived reads it."""
-    return STANDINGS[name]
-
-
-def content(name):
-    """The standing file's text for a standing's name."""
-    return f"{value(name)}\n"
-
-
-def name_of(text):
-    """The standing a standing file's text stands for: a missing or empty file is normal
-    (keepalived creates it with 0). A number that none of the playbooks writes is named by its
-    effect, as keepalived applies it: a text that is no number is what keepalived reads it as, 0."""
-    text = (text or "").strip()
-    try:
-        number = int(text) if text else 0
-    except ValueError:
-        number = 0
-    if number <= FAULT_AT:
-        return "maintenance"
-    for name, known in STANDINGS.items():
-        if number == known:
-            return name
-    return "preferred" if number > 0 else "avoid"
-
-
-def effective(priority, standing):
-    """The priority keepalived gives an instance of base priority `priority` on a node of this
-    standing (the check script's weight aside), or None for FAULT."""
-    number = value(standing)
-    if number <= FAULT_AT:
-        return None
-    return max(PRIORITY_MIN, min(PRIORITY_MAX, int(priority) + number))
+STANDINGS = ("preferred", "normal", "avoid", "maintenance")
+# keepalived's bounds: a priority is held within 1..254 (255 is an address owner's), after every
+# weight is added; a track file's value times its weight at -254 or below is FAULT.
+PRIORITY_MIN, PRIORITY_MAX = PRIORITY_RANGE
+FAULT_AT = -254
 
 
 def _priority(inst, member):
@@ -78,7 +45,71 @@ def _priority(inst, member):
     try:
         return int(inst["priority"])
     except (KeyError, TypeError, ValueError):
-        return PRIORITY_MAX - 4 if inst.get("master") == member else PRIORITY_MAX - 14
+        return 200 if inst.get("master") == member else 100
+
+
+def _priorities(model):
+    """{instance: {member: priority}} over the group."""
+    found = {}
+    for member in model.get("members") or []:
+        for inst in (model["nodes"].get(member) or {}).get("instances") or []:
+            found.setdefault(inst.get("name"), {})[member] = _priority(inst, member)
+    return found
+
+
+def offset(model, member, name):
+    """The number a member's standing file holds for a standing: 0 for normal, -254 (FAULT) for
+    maintenance; for preferred the least that lifts the member above every other member in each
+    of its instances, for avoid the least that drops it below every other one. The least, so
+    that the check's weight still moves the VIP off a preferred member whose HAProxy cannot
+    serve (and onto an avoided one when the others cannot)."""
+    if name == "maintenance":
+        return FAULT_AT
+    if name not in ("preferred", "avoid"):
+        return 0
+    gaps = []
+    for prios in _priorities(model).values():
+        if member not in prios:
+            continue
+        others = [p for m, p in prios.items() if m != member]
+        if others:
+            gaps.append(max(others) - prios[member] + 1 if name == "preferred" else prios[member] - min(others) + 1)
+    gap = max([1] + gaps)
+    return gap if name == "preferred" else -gap
+
+
+def content(model, member, name):
+    """The standing file's text for a member's standing."""
+    return f"{offset(model, member, name)}\n"
+
+
+def name_of(text):
+    """The standing a standing file's text stands for, as keepalived applies it: a missing or
+    empty file is normal (keepalived creates it with 0), a positive number preferred, a negative
+    one avoid, -254 or less maintenance; a text that is no number is what keepalived reads, 0."""
+    text = (text or "").strip()
+    try:
+        number = int(text) if text else 0
+    except ValueError:
+        number = 0
+    if number <= FAULT_AT:
+        return "maintenance"
+    return "preferred" if number > 0 else "avoid" if number < 0 else "normal"
+
+
+def haproxy_liveness(text):
+    """HAProxy's liveness from the file systemd's hooks write: up (0), down, or unknown without it."""
+    if text is None:
+        return "unknown"
+    return "up" if text.strip() == "0" else "down"
+
+
+def effective(priority, number):
+    """The priority keepalived gives an instance of base priority `priority` on a node whose
+    standing file holds `number` (the check script's weight aside), or None for FAULT."""
+    if number <= FAULT_AT:
+        return None
+    return max(PRIORITY_MIN, min(PRIORITY_MAX, int(priority) + number))
 
 
 def candidates(model, standings, instance):
@@ -87,17 +118,14 @@ def candidates(model, standings, instance):
     than one on a tie (keepalived then picks the highest address); none when every member is in
     maintenance."""
     best, winners = None, []
-    for member in model.get("members") or []:
-        for inst in (model["nodes"].get(member) or {}).get("instances") or []:
-            if inst.get("name") != instance:
-                continue
-            prio = effective(_priority(inst, member), standings.get(member) or "normal")
-            if prio is None:
-                continue
-            if best is None or prio > best:
-                best, winners = prio, [member]
-            elif prio == best:
-                winners.append(member)
+    for member, priority in (_priorities(model).get(instance) or {}).items():
+        prio = effective(priority, offset(model, member, standings.get(member) or "normal"))
+        if prio is None:
+            continue
+        if best is None or prio > best:
+            best, winners = prio, [member]
+        elif prio == best:
+            winners.append(member)
     return winners
 
 
@@ -117,16 +145,19 @@ def preempts(model, instance):
                    for inst in (model["nodes"].get(member) or {}).get("instances") or [] if inst.get("name") == instance)
 
 
-def expectations(model, standings, node):
+def expectations(model, standings, node, enforce=True):
     """What vip_status expects of `node` once the group has settled on these standings,
     instance by instance: master (it alone wins), backup (another wins), fault (it is in
-    maintenance) or any (a tie it is part of: keepalived picks by address)."""
+    maintenance) or any (a tie it is part of: keepalived picks by address). Without enforce, an
+    instance that does not preempt stays where it is: any."""
     expected = {}
     for inst in (model["nodes"].get(node) or {}).get("instances") or []:
         name = inst["name"]
         winners = candidates(model, standings, name)
         if (standings.get(node) or "normal") == "maintenance":
             expected[name] = "fault"
+        elif not enforce and not preempts(model, name):
+            expected[name] = "any"
         elif winners == [node]:
             expected[name] = "master"
         elif node in winners:
@@ -140,27 +171,55 @@ def _problem(message):
     return {"problem": message}
 
 
-def plan(model, current, to="", away="", reset=False):
-    """switchover.yml's move: the standings to write, from the current ones ({member: name}, as
-    read from the nodes). `to` NODE: NODE wins every instance (preferred, or normal where that
-    already does it), any other preferred member goes back to normal; `away` NODE: NODE wins
-    none while another member is left (avoid); reset: every member not in maintenance back to
-    normal, so each VIP goes where the configuration puts it. Members in maintenance stay so.
+def read(model, reports):
+    """Each member's standing and whether it can take VIPs, from its vip_status result
+    ({member: result}; a member without one counts as normal and able): {member: (standing,
+    why it cannot, or "")}."""
+    found = {}
+    for member in model.get("members") or []:
+        result = (reports or {}).get(member)
+        if not isinstance(result, dict):
+            found[member] = ("normal", "")
+            continue
+        standing = name_of_standing(result.get("standing"))
+        why = ""
+        if result.get("vips") is None:
+            why = f"it could not be read ({result.get('msg') or 'no result'})"
+        elif not result.get("keepalived_running"):
+            why = "keepalived is not running there"
+        elif result.get("haproxy") == "down":
+            why = "HAProxy is down there"
+        found[member] = (standing, why)
+    return found
 
-    Returns {standings, problems}: problems name the variable, the value and the fix."""
+
+def plan(model, reports, to="", away="", reset=False):
+    """switchover.yml's move, from each member's vip_status result ({member: result}): `to` NODE:
+    NODE wins every instance (preferred, or normal where that already does it), any other
+    preferred member goes back to normal; `away` NODE: NODE wins none while another member is
+    left (avoid), any other avoided member goes back to normal; reset: every member not in
+    maintenance back to normal, so each VIP goes where the configuration puts it. Members in
+    maintenance stay so. A move that would hand the VIPs to a member that cannot take them
+    (keepalived stopped, HAProxy down) is refused.
+
+    Returns {standings, enforce, problems}: problems name the variable, the value and the fix."""
     members = list(model.get("members") or [])
-    current = {m: name_of_standing(current.get(m)) for m in members}
+    state = read(model, reports)
+    current = {m: state[m][0] for m in members}
     chosen = [(var, val) for var, val in (("hapair_switchover_to", to), ("hapair_switchover_from", away),
                                           ("hapair_switchover_reset", "true" if reset else "")) if val]
+    result = {"standings": current, "enforce": True, "problems": []}
     if len(chosen) != 1:
         given = ", ".join(f"{var}={val}" for var, val in chosen) or "none"
-        return {"standings": current, "problems": [_problem(
+        result["problems"] = [_problem(
             f"switchover.yml needs exactly one of hapair_switchover_to=NODE, hapair_switchover_from=NODE "
-            f"or hapair_switchover_reset=true (given: {given}).")]}
+            f"or hapair_switchover_reset=true (given: {given}).")]
+        return result
     (variable, node), = chosen
     if not reset and node not in members:
-        return {"standings": current, "problems": [_problem(
-            f"{variable}={node} is no member of the group ({', '.join(members)}): name one of them.")]}
+        result["problems"] = [_problem(
+            f"{variable}={node} is no member of the group ({', '.join(members)}): name one of them.")]
+        return result
     new = dict(current)
     problems = []
     if reset:
@@ -169,6 +228,8 @@ def plan(model, current, to="", away="", reset=False):
         if current[node] == "maintenance":
             problems.append(_problem(f"hapair_switchover_to={node}: {node} is in maintenance; release it first "
                                      f"(maintenance.yml -e hapair_node={node} -e hapair_maintenance=off)."))
+        elif state[node][1]:
+            problems.append(_problem(f"hapair_switchover_to={node}: {node} cannot take the VIPs: {state[node][1]}."))
         for member in members:
             if new[member] == "preferred":
                 new[member] = "normal"
@@ -181,35 +242,45 @@ def plan(model, current, to="", away="", reset=False):
                 f"hapair_switchover_to={node}: {node} cannot win every instance, even preferred (a member "
                 f"outranks it at priority {PRIORITY_MAX}): lower that member's pinned priority."))
     else:
+        for member in members:
+            if new[member] == "avoid":
+                new[member] = "normal"
         if current[node] != "maintenance":
             new[node] = "avoid"
-        others = [m for m in members if m != node and new[m] != "maintenance"]
-        if not others:
-            problems.append(_problem(
-                f"hapair_switchover_from={node}: no other member can take its VIPs (the others are in "
-                f"maintenance); release one first."))
-    return {"standings": new, "problems": problems}
+        problems += _takers_problems(state, new, node, "hapair_switchover_from", "its VIPs")
+    result.update(standings=new, problems=problems)
+    return result
 
 
-def maintenance_plan(model, current, node, on):
-    """maintenance.yml's steps, each a full set of standings to write and wait for: on, the
-    node first hands its VIPs over (avoid, a planned switchover), then leaves the election
-    (maintenance); off, it is back to normal and the VIPs go where the preempt settings take them.
+def _takers_problems(state, standings, node, variable, what):
+    """A problem unless a member other than node, not in maintenance, can take node's VIPs."""
+    others = [m for m in standings if m != node and standings[m] != "maintenance"]
+    able = [m for m in others if not state[m][1]]
+    if able:
+        return []
+    why = "; ".join(f"{m}: {state[m][1]}" for m in others) or "the others are in maintenance"
+    return [_problem(f"{variable}={node}: no other member can take {what} ({why}); release or repair one first.")]
+
+
+def maintenance_plan(model, reports, node, on):
+    """maintenance.yml's steps, each {standings, enforce} to write and wait for: on, the node
+    first hands its VIPs over (avoid, a planned switchover), then leaves the election
+    (maintenance); off, it is back to normal, and only the instances that preempt move (an
+    instance without preemption stays where it is).
 
     Returns {steps, problems}."""
     members = list(model.get("members") or [])
-    current = {m: name_of_standing(current.get(m)) for m in members}
+    state = read(model, reports)
+    current = {m: state[m][0] for m in members}
     if node not in members:
         return {"steps": [], "problems": [_problem(
             f"hapair_node={node} is no member of the group ({', '.join(members)}): name one of them.")]}
     if on:
-        others = [m for m in members if m != node and current[m] != "maintenance"]
-        if not others:
-            return {"steps": [], "problems": [_problem(
-                f"hapair_node={node}: every other member is in maintenance; the group would hold no VIP. "
-                f"Release one first (maintenance.yml -e hapair_node=NAME -e hapair_maintenance=off).")]}
-        return {"steps": [{**current, node: "avoid"}, {**current, node: "maintenance"}], "problems": []}
-    return {"steps": [{**current, node: "normal" if current[node] == "maintenance" else current[node]}], "problems": []}
+        problems = _takers_problems(state, current, node, "hapair_node", "the VIPs")
+        return {"steps": [{"standings": {**current, node: "avoid"}, "enforce": True},
+                          {"standings": {**current, node: "maintenance"}, "enforce": True}], "problems": problems}
+    back = "normal" if current[node] == "maintenance" else current[node]
+    return {"steps": [{"standings": {**current, node: back}, "enforce": False}], "problems": []}
 
 
 def name_of_standing(name):
@@ -249,10 +320,13 @@ def settle_seconds(model):
     return round(2 * longest + 5, 1)
 
 
-def kicks(model, standings, node, report):
+def kicks(model, standings, node, report, enforce=True):
     """The instances whose VIPs `node` holds (its vip_status result) though it should not with
     these standings, and whose instance does not preempt: a higher priority elsewhere does not
-    take them, so the node must leave the election for a moment (maintenance) and come back."""
+    take them, so the node must leave the election for a moment (maintenance) and come back.
+    None without enforce."""
+    if not enforce:
+        return []
     expected = expectations(model, standings, node)
     held = {vip.get("instance") for vip in report.get("vips") or [] if vip.get("held")}
     return sorted(name for name in held if name in expected and expected[name] in ("backup", "fault")

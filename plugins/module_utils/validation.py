@@ -80,7 +80,7 @@ SCALARS = {
 }
 SECRETS = {"haproxy_stats_password", "keepalived_auth_pass"}
 # Settings whose line in haproxy.cfg has no meaning without a value.
-NONEMPTY = {"haproxy_ssl_default_bind_ciphers", "haproxy_ssl_default_bind_ciphersuites", "haproxy_ssl_default_bind_options",
+NONEMPTY = {"haproxy_monitor_uri", "haproxy_ssl_default_bind_ciphers", "haproxy_ssl_default_bind_ciphersuites", "haproxy_ssl_default_bind_options",
             "haproxy_ssl_default_server_ciphers", "haproxy_ssl_default_server_ciphersuites",
             "haproxy_ssl_default_server_options"}
 # What stands for a secret in any text the play prints.

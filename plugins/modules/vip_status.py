@@ -287,13 +287,6 @@ def read_small(path):
         return None
 
 
-def liveness(text):
-    """HAProxy's liveness from the hooks' file: up, down or unknown."""
-    if text is None:
-        return "unknown"
-    return "up" if text.strip() == "0" else "down"
-
-
 def observe(module):
     """One look at the node: (reports, keepalived_running, source)."""
     params = module.params
@@ -354,7 +347,7 @@ def main():
             keepalived_running=running,
             source=source,
             standing=standings.name_of(read_small(params["standing_file"])),
-            haproxy=liveness(read_small(params["haproxy_file"])),
+            haproxy=standings.haproxy_liveness(read_small(params["haproxy_file"])),
             met=False,
         )
         if not reports:

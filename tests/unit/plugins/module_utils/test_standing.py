@@ -11,10 +11,19 @@ V4B = {"name": "VI_5", "virtual_router_id": 52, "vips": ["192.168.230.101/24"], 
 
 
 def test_keepalived_clamps_the_priority_and_faults_at_minus_254():
-    assert s.effective(250, "normal") == 250
-    assert s.effective(240, "preferred") == 254 and s.effective(250, "avoid") == 1
-    assert s.effective(250, "maintenance") is None
-    assert [s.content(n) for n in s.STANDINGS] == ["253\n", "0\n", "-253\n", "-254\n"]
+    assert s.effective(250, 0) == 250 and s.effective(240, 20) == 254 and s.effective(250, -253) == 1
+    assert s.effective(250, -254) is None
+
+
+def test_preferred_and_avoid_are_the_least_that_wins_so_the_check_still_moves_the_vip():
+    built = model(LAB, [LAB_VI])
+    assert [s.content(built, "lab-lb2", n) for n in s.STANDINGS] == ["11\n", "0\n", "-1\n", "-254\n"]
+    assert s.content(built, "lab-lb1", "avoid") == "-11\n" and s.content(built, "lab-lb1", "preferred") == "1\n"
+    # lab-lb2 preferred: 251 over 250; its HAProxy check failing (-20) drops it to 231, below lab-lb1.
+    assert s.effective(240, s.offset(built, "lab-lb2", "preferred")) == 251
+    assert s.effective(250, s.offset(built, "lab-lb1", "avoid")) == 239
+    three = model(DS, [V4])
+    assert s.offset(three, "ds-lb3", "preferred") == 21 and s.offset(three, "ds-lb1", "avoid") == -21
 
 
 @pytest.mark.parametrize("text, name", [(None, "normal"), ("", "normal"), ("0\n", "normal"), ("-254\n", "maintenance"),
@@ -24,14 +33,23 @@ def test_a_files_text_is_named_by_what_keepalived_makes_of_it(text, name):
     assert s.name_of(text) == name
 
 
+def report(standing="normal", haproxy="up", running=True):
+    """A node's vip_status result, as far as the plans read it."""
+    return {"standing": standing, "haproxy": haproxy, "keepalived_running": running, "vips": []}
+
+
+def reports(**standings):
+    return {node.replace("_", "-"): report(standing) for node, standing in standings.items()}
+
+
 def test_a_switchover_to_the_backup_prefers_it_and_back_restores_the_configuration():
     built = model(LAB, [LAB_VI])
     moved = s.plan(built, {}, to="lab-lb2")
-    assert moved == {"standings": {"lab-lb1": "normal", "lab-lb2": "preferred"}, "problems": []}
+    assert moved == {"standings": {"lab-lb1": "normal", "lab-lb2": "preferred"}, "enforce": True, "problems": []}
     assert s.expectations(built, moved["standings"], "lab-lb2") == {"VI_1": "master"}
     assert s.expectations(built, moved["standings"], "lab-lb1") == {"VI_1": "backup"}
     # Back to the configured MASTER: normal is enough, so nothing is left preferred.
-    back = s.plan(built, moved["standings"], to="lab-lb1")
+    back = s.plan(built, {n: report(v) for n, v in moved["standings"].items()}, to="lab-lb1")
     assert back["standings"] == {"lab-lb1": "normal", "lab-lb2": "normal"}
     away = s.plan(built, {}, away="lab-lb1")
     assert away["standings"] == {"lab-lb1": "avoid", "lab-lb2": "normal"}
@@ -45,8 +63,9 @@ def test_active_active_a_switchover_moves_every_instance_and_reset_returns_each(
     assert moved["standings"]["ds-lb3"] == "preferred"
     assert s.expectations(built, moved["standings"], "ds-lb3") == {"VI_4": "master", "VI_5": "master"}
     # To ds-lb1: normal wins VI_4 but not VI_5 (ds-lb2's): preferred.
-    assert s.plan(built, moved["standings"], to="ds-lb1")["standings"] == {"ds-lb1": "preferred", "ds-lb2": "normal", "ds-lb3": "normal"}
-    assert s.plan(built, {"ds-lb1": "avoid", "ds-lb3": "maintenance"}, reset=True)["standings"] == {
+    assert s.plan(built, {n: report(v) for n, v in moved["standings"].items()}, to="ds-lb1")["standings"] == {
+        "ds-lb1": "preferred", "ds-lb2": "normal", "ds-lb3": "normal"}
+    assert s.plan(built, reports(ds_lb1="avoid", ds_lb3="maintenance"), reset=True)["standings"] == {
         "ds-lb1": "normal", "ds-lb2": "normal", "ds-lb3": "maintenance"}
 
 
@@ -61,12 +80,14 @@ def test_avoided_members_tie_and_either_may_win():
 def test_maintenance_hands_over_first_then_leaves_the_election():
     built = model(LAB, [LAB_VI])
     on = s.maintenance_plan(built, {}, "lab-lb1", True)
-    assert on == {"steps": [{"lab-lb1": "avoid", "lab-lb2": "normal"}, {"lab-lb1": "maintenance", "lab-lb2": "normal"}],
+    assert on == {"steps": [{"standings": {"lab-lb1": "avoid", "lab-lb2": "normal"}, "enforce": True},
+                            {"standings": {"lab-lb1": "maintenance", "lab-lb2": "normal"}, "enforce": True}],
                   "problems": []}
-    off = s.maintenance_plan(built, on["steps"][-1], "lab-lb1", False)
-    assert off["steps"] == [{"lab-lb1": "normal", "lab-lb2": "normal"}]
+    off = s.maintenance_plan(built, reports(lab_lb1="maintenance"), "lab-lb1", False)
+    # Released, only instances that preempt move: one without preemption stays where it is.
+    assert off["steps"] == [{"standings": {"lab-lb1": "normal", "lab-lb2": "normal"}, "enforce": False}]
     # A node whose standing is preferred keeps it when it leaves a maintenance it was not in.
-    assert s.maintenance_plan(built, {"lab-lb2": "preferred"}, "lab-lb2", False)["steps"][0]["lab-lb2"] == "preferred"
+    assert s.maintenance_plan(built, reports(lab_lb2="preferred"), "lab-lb2", False)["steps"][0]["standings"]["lab-lb2"] == "preferred"
 
 
 @pytest.mark.parametrize("args, words", [
@@ -80,10 +101,25 @@ def test_a_switchover_asked_wrongly_names_the_variable_and_the_fix(args, words):
 
 def test_no_move_leaves_the_group_without_a_holder():
     built = model(LAB, [LAB_VI])
-    assert "is in maintenance; release it first" in s.plan(built, {"lab-lb2": "maintenance"}, to="lab-lb2")["problems"][0]["problem"]
-    assert "no other member can take its VIPs" in s.plan(built, {"lab-lb2": "maintenance"}, away="lab-lb1")["problems"][0]["problem"]
-    assert "every other member is in maintenance" in s.maintenance_plan(built, {"lab-lb2": "maintenance"}, "lab-lb1", True)["problems"][0]["problem"]
+    down = reports(lab_lb2="maintenance")
+    assert "is in maintenance; release it first" in s.plan(built, down, to="lab-lb2")["problems"][0]["problem"]
+    assert "no other member can take its VIPs (the others are in maintenance)" in s.plan(built, down, away="lab-lb1")["problems"][0]["problem"]
+    assert "no other member can take the VIPs" in s.maintenance_plan(built, down, "lab-lb1", True)["problems"][0]["problem"]
     assert "hapair_node=lb9 is no member" in s.maintenance_plan(built, {}, "lb9", True)["problems"][0]["problem"]
+
+
+def test_no_move_hands_the_vips_to_a_member_that_cannot_take_them():
+    built = model(LAB, [LAB_VI])
+    sick = {"lab-lb1": report(), "lab-lb2": report(haproxy="down")}
+    assert "lab-lb2 cannot take the VIPs: HAProxy is down there" in s.plan(built, sick, to="lab-lb2")["problems"][0]["problem"]
+    assert "lab-lb2: HAProxy is down there" in s.plan(built, sick, away="lab-lb1")["problems"][0]["problem"]
+    stopped = {"lab-lb1": report(), "lab-lb2": report(running=False)}
+    assert "keepalived is not running there" in s.maintenance_plan(built, stopped, "lab-lb1", True)["problems"][0]["problem"]
+
+
+def test_away_from_one_member_brings_an_earlier_avoided_one_back():
+    built = model(LAB, [LAB_VI])
+    assert s.plan(built, reports(lab_lb1="avoid"), away="lab-lb2")["standings"] == {"lab-lb1": "normal", "lab-lb2": "avoid"}
 
 
 def test_a_member_pinned_at_254_cannot_be_outranked():
@@ -92,13 +128,19 @@ def test_a_member_pinned_at_254_cannot_be_outranked():
     assert "cannot win every instance, even preferred" in s.plan(built, {}, to="lab-lb2")["problems"][0]["problem"]
 
 
-def test_nopreempt_instances_are_known():
+def test_nopreempt_instances_move_only_when_enforced():
     built = model(LAB, [{**LAB_VI, "nopreempt": True}])
     assert not s.preempts(built, "VI_1") and s.preempts(model(LAB, [LAB_VI]), "VI_1")
+    holding = {"vips": [{"instance": "VI_1", "held": True}]}
+    assert s.kicks(built, {"lab-lb1": "avoid"}, "lab-lb1", holding) == ["VI_1"]
+    assert s.kicks(built, {"lab-lb1": "avoid"}, "lab-lb1", holding, enforce=False) == []
+    assert s.expectations(built, {}, "lab-lb2", enforce=False) == {"VI_1": "any"}
+    assert s.expectations(built, {"lab-lb2": "maintenance"}, "lab-lb2", enforce=False) == {"VI_1": "fault"}
 
 
 def test_a_model_without_keepalived_settings_still_has_its_configured_master_win():
     # verify.yml on its own builds the model without keepalived's defaults: no priorities.
     built = model(LAB, [LAB_VI], priority_base=None, priority_step=None)
     assert s.candidates(built, {}, "VI_1") == ["lab-lb1"]
+    assert s.candidates(built, {"lab-lb2": "preferred"}, "VI_1") == ["lab-lb2"]
     assert s.candidates(built, {"lab-lb1": "avoid"}, "VI_1") == ["lab-lb2"]
