@@ -16,7 +16,7 @@ description:
   - The same plugin file provides C(standing_maintenance_plan) (maintenance.yml's steps),
     C(standing_expectations) (what vip_status expects of a node once the group settles on some
     standings), C(standing_content) (the standing file's text), C(standing_files) (the track
-    files keepalived reads), C(standing_of) (the standings the nodes' vip_status reports name),
+    files keepalived reads),
     C(standing_settle) (how long a move may take) and C(standing_kick) (the non-preempting
     instances a node must let go of).
 author:
@@ -87,11 +87,6 @@ def standing_files(_=None):
     return {"standing": standing.STANDING_FILE, "haproxy": standing.HAPROXY_FILE}
 
 
-def standing_of(nodes, results):
-    """{node: standing} from each node's vip_status result (results, in the order of nodes)."""
-    return {node: standing.name_of_standing((result or {}).get("standing")) for node, result in _reports(nodes, results).items()}
-
-
 def standing_read(model, hostvars):
     """{member: standing, or None where unknown} from what the play has read of each member: the
     group's read (lb_group_node_state, which holds the standing file's text) or a vip_status
@@ -135,7 +130,6 @@ class FilterModule:
             "standing_expectations": standing_expectations,
             "standing_content": standing_content,
             "standing_files": standing_files,
-            "standing_of": standing_of,
             "standing_settle": standing_settle,
             "standing_read": standing_read,
             "standing_notes": standing_notes,

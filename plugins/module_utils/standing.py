@@ -202,13 +202,14 @@ def plan(model, reports, to="", away="", reset=False):
     maintenance stay so. A move that would hand the VIPs to a member that cannot take them
     (keepalived stopped, HAProxy down) is refused.
 
-    Returns {standings, enforce, problems}: problems name the variable, the value and the fix."""
+    Returns {before, standings, enforce, problems}: before, each member's standing as read;
+    problems name the variable, the value and the fix."""
     members = list(model.get("members") or [])
     state = read(model, reports)
     current = {m: state[m][0] for m in members}
     chosen = [(var, val) for var, val in (("hapair_switchover_to", to), ("hapair_switchover_from", away),
                                           ("hapair_switchover_reset", "true" if reset else "")) if val]
-    result = {"standings": current, "enforce": True, "problems": []}
+    result = {"before": current, "standings": current, "enforce": True, "problems": []}
     if len(chosen) != 1:
         given = ", ".join(f"{var}={val}" for var, val in chosen) or "none"
         result["problems"] = [_problem(
@@ -268,19 +269,20 @@ def maintenance_plan(model, reports, node, on):
     (maintenance); off, it is back to normal, and only the instances that preempt move (an
     instance without preemption stays where it is).
 
-    Returns {steps, problems}."""
+    Returns {before, steps, problems}."""
     members = list(model.get("members") or [])
     state = read(model, reports)
     current = {m: state[m][0] for m in members}
     if node not in members:
-        return {"steps": [], "problems": [_problem(
+        return {"before": current, "steps": [], "problems": [_problem(
             f"hapair_node={node} is no member of the group ({', '.join(members)}): name one of them.")]}
     if on:
         problems = _takers_problems(state, current, node, "hapair_node", "the VIPs")
-        return {"steps": [{"standings": {**current, node: "avoid"}, "enforce": True},
-                          {"standings": {**current, node: "maintenance"}, "enforce": True}], "problems": problems}
+        return {"before": current, "steps": [{"standings": {**current, node: "avoid"}, "enforce": True},
+                                             {"standings": {**current, node: "maintenance"}, "enforce": True}],
+                "problems": problems}
     back = "normal" if current[node] == "maintenance" else current[node]
-    return {"steps": [{"standings": {**current, node: back}, "enforce": False}], "problems": []}
+    return {"before": current, "steps": [{"standings": {**current, node: back}, "enforce": False}], "problems": []}
 
 
 def name_of_standing(name):

@@ -45,7 +45,8 @@ def reports(**standings):
 def test_a_switchover_to_the_backup_prefers_it_and_back_restores_the_configuration():
     built = model(LAB, [LAB_VI])
     moved = s.plan(built, {}, to="lab-lb2")
-    assert moved == {"standings": {"lab-lb1": "normal", "lab-lb2": "preferred"}, "enforce": True, "problems": []}
+    assert moved == {"before": {"lab-lb1": "normal", "lab-lb2": "normal"},
+                     "standings": {"lab-lb1": "normal", "lab-lb2": "preferred"}, "enforce": True, "problems": []}
     assert s.expectations(built, moved["standings"], "lab-lb2") == {"VI_1": "master"}
     assert s.expectations(built, moved["standings"], "lab-lb1") == {"VI_1": "backup"}
     # Back to the configured MASTER: normal is enough, so nothing is left preferred.
@@ -80,7 +81,7 @@ def test_avoided_members_tie_and_either_may_win():
 def test_maintenance_hands_over_first_then_leaves_the_election():
     built = model(LAB, [LAB_VI])
     on = s.maintenance_plan(built, {}, "lab-lb1", True)
-    assert on == {"steps": [{"standings": {"lab-lb1": "avoid", "lab-lb2": "normal"}, "enforce": True},
+    assert on == {"before": {"lab-lb1": "normal", "lab-lb2": "normal"}, "steps": [{"standings": {"lab-lb1": "avoid", "lab-lb2": "normal"}, "enforce": True},
                             {"standings": {"lab-lb1": "maintenance", "lab-lb2": "normal"}, "enforce": True}],
                   "problems": []}
     off = s.maintenance_plan(built, reports(lab_lb1="maintenance"), "lab-lb1", False)
