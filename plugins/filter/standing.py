@@ -17,7 +17,7 @@ description:
     C(standing_expectations) (what vip_status expects of a node once the group settles on some
     standings), C(standing_content) (the standing file's text), C(standing_files) (the track
     files keepalived reads),
-    C(standing_settle) (how long a move may take) and C(standing_kick) (the non-preempting
+    C(standing_problems) (why standings cannot be written), C(standing_settle) (how long a move may take) and C(standing_kick) (the non-preempting
     instances a node must let go of).
 author:
   - hapair.loadbalancer maintainers
@@ -112,6 +112,10 @@ def standing_notes(standings):
     return standing.notes(standings or {})
 
 
+def standing_problems(model, standings):
+    return standing.standings_problems(model, standings)
+
+
 def standing_settle(model):
     return standing.settle_seconds(model)
 
@@ -131,6 +135,7 @@ class FilterModule:
             "standing_content": standing_content,
             "standing_files": standing_files,
             "standing_settle": standing_settle,
+            "standing_problems": standing_problems,
             "standing_read": standing_read,
             "standing_notes": standing_notes,
             "standing_kick": standing_kick,

@@ -333,3 +333,20 @@ def kicks(model, standings, node, report, enforce=True):
     held = {vip.get("instance") for vip in report.get("vips") or [] if vip.get("held")}
     return sorted(name for name in held if name in expected and expected[name] in ("backup", "fault")
                   and not preempts(model, name))
+
+
+def standings_problems(model, standings, variable="keepalived_standings"):
+    """Why standings given to the keepalived role's tasks_from=standing cannot be written: a
+    member the group does not have, or a standing that is none of the four (a misspelt one would
+    otherwise be written as normal). Each names the variable, the value and the fix."""
+    members = list(model.get("members") or [])
+    if not isinstance(standings, dict):
+        return [f"{variable} is {standings!r}: give a mapping of member to standing, such as {{lb1: maintenance}}"]
+    problems = []
+    for member, name in standings.items():
+        if member not in members:
+            problems.append(f"{variable} names {member!r}, which is no member of the group ({', '.join(members)}): "
+                            "name one of them")
+        if name not in STANDINGS:
+            problems.append(f"{variable}[{member!r}] is {name!r}: use one of {', '.join(STANDINGS)}")
+    return problems

@@ -145,3 +145,12 @@ def test_a_model_without_keepalived_settings_still_has_its_configured_master_win
     assert s.candidates(built, {}, "VI_1") == ["lab-lb1"]
     assert s.candidates(built, {"lab-lb2": "preferred"}, "VI_1") == ["lab-lb2"]
     assert s.candidates(built, {"lab-lb1": "avoid"}, "VI_1") == ["lab-lb2"]
+
+
+def test_standings_given_to_the_role_are_checked_before_they_are_written():
+    built = model(LAB, [LAB_VI])
+    assert s.standings_problems(built, {"lab-lb1": "maintenance", "lab-lb2": "normal"}) == []
+    found = s.standings_problems(built, {"lab-lb1": "maintainance", "lb9": "avoid"})
+    assert "keepalived_standings['lab-lb1'] is 'maintainance': use one of preferred, normal, avoid, maintenance" in found
+    assert any("keepalived_standings names 'lb9', which is no member of the group (lab-lb1, lab-lb2)" in p for p in found)
+    assert "give a mapping of member to standing" in s.standings_problems(built, "lab-lb1=avoid")[0]
