@@ -243,14 +243,19 @@ def plan(model, reports, to="", away="", reset=False):
                 f"hapair_switchover_to={node}: {node} cannot win every instance, even preferred (a member "
                 f"outranks it at priority {PRIORITY_MAX}): lower that member's pinned priority."))
     else:
-        for member in members:
-            if new[member] == "avoid":
-                new[member] = "normal"
-        if current[node] != "maintenance":
-            new[node] = "avoid"
+        new = _away(current, node)
         problems += _takers_problems(state, new, node, "hapair_switchover_from", "its VIPs")
     result.update(standings=new, problems=problems)
     return result
+
+
+def _away(current, node):
+    """The standings that move every VIP off node while another member is left: node avoided
+    (unless in maintenance), any other avoided member back to normal."""
+    new = {m: ("normal" if s == "avoid" else s) for m, s in current.items()}
+    if current[node] != "maintenance":
+        new[node] = "avoid"
+    return new
 
 
 def _takers_problems(state, standings, node, variable, what):
@@ -283,6 +288,53 @@ def maintenance_plan(model, reports, node, on):
                 "problems": problems}
     back = "normal" if current[node] == "maintenance" else current[node]
     return {"before": current, "steps": [{"standings": {**current, node: back}, "enforce": False}], "problems": []}
+
+
+def upgrade_nodes(model, nodes, variable="hapair_upgrade_nodes"):
+    """The members that upgrade.yml's `nodes` names, in member order: every member when it is
+    empty; a list, or a string of names separated by commas or spaces (as -e gives it).
+    Returns (members, problems)."""
+    members = list(model.get("members") or [])
+    if nodes in (None, "", []):
+        return members, []
+    names = nodes.replace(",", " ").split() if isinstance(nodes, str) else [str(n) for n in nodes]
+    unknown = [n for n in names if n not in members]
+    if unknown:
+        return [], [_problem(f"{variable}={','.join(names)}: {', '.join(unknown)} is no member of the group "
+                             f"({', '.join(members)}): name members, or leave it out to upgrade every one.")]
+    return [m for m in members if m in names], []
+
+
+def upgrade_plan(model, reports, nodes, pending, variable="hapair_upgrade_nodes"):
+    """upgrade.yml's rounds, one node at a time, for the members that `nodes` names
+    (upgrade_nodes()) and that have something to do (`pending`: a newer package, or a restart
+    asked for): those holding fewest VIPs first (the BACKUPs), in member order on a tie. Each
+    round is {node, hand_over, back}: hand_over the step that moves the node's VIPs to the
+    others before its daemons restart (none for a node in maintenance, which holds none), back
+    the step that puts every standing back as it was read; then the instances that preempt
+    return (one without preemption stays where it is, as after a failover).
+
+    Returns {before, rounds, problems}: a node whose VIPs no other member can take is a problem."""
+    members = list(model.get("members") or [])
+    state = read(model, reports)
+    current = {m: state[m][0] for m in members}
+    chosen, problems = upgrade_nodes(model, nodes, variable)
+
+    def held(member):
+        result = (reports or {}).get(member)
+        vips = result.get("vips") if isinstance(result, dict) else None
+        return sum(1 for vip in vips or [] if vip.get("held"))
+
+    order = sorted((m for m in chosen if m in (pending or [])), key=lambda m: (held(m), members.index(m)))
+    rounds = []
+    for node in order:
+        hand_over = None
+        if current[node] != "maintenance":
+            hand_over = {"standings": _away(current, node), "enforce": True}
+            problems += _takers_problems(state, hand_over["standings"], node, variable,
+                                         "its VIPs while it is upgraded")
+        rounds.append({"node": node, "hand_over": hand_over, "back": {"standings": current, "enforce": False}})
+    return {"before": current, "rounds": rounds, "problems": problems}
 
 
 def name_of_standing(name):

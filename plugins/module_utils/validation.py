@@ -710,7 +710,8 @@ def spec_options(specs):
 # the prefix hapair_ (README.md, "Playbook variables").
 PLAYBOOK_VARIABLES = ("hapair_lb_group", "hapair_rollout_batch", "hapair_verify_timeout", "hapair_switchover_to",
                       "hapair_switchover_from", "hapair_switchover_reset", "hapair_node", "hapair_maintenance",
-                      "hapair_backend", "hapair_server", "hapair_state", "hapair_server_timeout")
+                      "hapair_backend", "hapair_server", "hapair_state", "hapair_server_timeout",
+                      "hapair_upgrade_restart", "hapair_upgrade_nodes")
 # Variables that are gone, with what replaces them.
 REMOVED_VARIABLES = {"hapair_rollout_timeout": "haproxy_listen_timeout (HAProxy's wait after each change)"}
 

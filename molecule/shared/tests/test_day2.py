@@ -6,6 +6,7 @@ Each test leaves the pair as it found it, also when it fails.
 Their speed (failed requests, seconds) is measured by `make bench`; here only functional bounds.
 """
 
+import re
 import subprocess
 
 import pytest
@@ -112,3 +113,56 @@ def test_an_instance_without_preemption_still_moves(settled):
     assert vip_status(first, expect="backup")["standing"] == "normal"
     switchover("-e", f"hapair_switchover_to={first}")
     assert served(lbs, VIP, first), holders(lbs)
+
+
+def started(lbs, node):
+    """{unit: (main PID, start time in monotonic microseconds)} of keepalived and HAProxy on node."""
+    found = {}
+    for unit in ("keepalived", "haproxy"):
+        out = lbs[node].check_output(f"systemctl show -p MainPID -p ActiveEnterTimestampMonotonic {unit}")
+        props = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+        found[unit] = (props["MainPID"], int(props["ActiveEnterTimestampMonotonic"]))
+    return found
+
+
+def state_when_keepalived_stopped(lbs, node, since):
+    """The VRRP state node's keepalived had last entered when systemd began to stop it, by its
+    journal since `since` (epoch seconds)."""
+    journal = lbs[node].check_output(f"journalctl -q -o short-unix -u keepalived --since @{int(since)}")
+    state = None
+    for line in journal.splitlines():
+        if "Stopping keepalived" in line:
+            return state
+        found = re.search(r"Entering (\w+) STATE", line)
+        if found:
+            state = found.group(1)
+    raise AssertionError(f"keepalived on {node} was not stopped:\n{journal[-2000:]}")
+
+
+@pytest.mark.scenarios("fast")
+def test_a_rolling_upgrade_hands_each_nodes_vips_over_before_its_daemons_restart(settled):
+    lbs = settled
+    first = holder(lbs)
+    other = LB2 if first == LB1 else LB1
+    before = {node: started(lbs, node) for node in LB_NODES}
+    since = float(lbs[first].check_output("date +%s.%N"))
+    # No package is newer in the test's sources: restarting anyway is the same hand-over.
+    with Probe(target=(VIP, 80)) as probe:
+        rc, out = run_playbook("hapair.loadbalancer.upgrade", "-e", "hapair_upgrade_restart=true")
+    assert rc == 0 and f"Upgrading, one at a time: {other}, {first}." in out, out[-3000:]
+    summary = probe.summary()
+    assert summary["sent"] > 100 and (summary["outage"] or 0) < 0.5, summary
+    after = {node: started(lbs, node) for node in LB_NODES}
+    # Both daemons restarted everywhere, the BACKUP first; the holder had handed its VIP over
+    # when its keepalived stopped.
+    assert all(after[n][u][0] != before[n][u][0] for n in LB_NODES for u in ("keepalived", "haproxy")), (before, after)
+    assert after[other]["haproxy"][1] < after[first]["keepalived"][1], after
+    assert state_when_keepalived_stopped(lbs, first, since) == "BACKUP"
+    assert served(lbs, VIP, first), holders(lbs)
+    assert {vip_status(n)["standing"] for n in LB_NODES} == {"normal"}
+    # Nothing newer and no restart asked: no node is touched, no VIP moves.
+    rc, out = run_playbook("hapair.loadbalancer.upgrade")
+    assert rc == 0 and "Nothing to upgrade" in out, out[-3000:]
+    assert {node: started(lbs, node) for node in LB_NODES} == after and served(lbs, VIP, first)
+    rc, out = run_playbook("hapair.loadbalancer.upgrade", "-e", "hapair_upgrade_nodes=nonesuch")
+    assert rc != 0 and "hapair_upgrade_nodes=nonesuch: nonesuch is no member of the group" in out, out[-2000:]

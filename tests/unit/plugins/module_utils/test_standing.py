@@ -154,3 +154,48 @@ def test_standings_given_to_the_role_are_checked_before_they_are_written():
     assert "keepalived_standings['lab-lb1'] is 'maintainance': use one of preferred, normal, avoid, maintenance" in found
     assert any("keepalived_standings names 'lb9', which is no member of the group (lab-lb1, lab-lb2)" in p for p in found)
     assert "give a mapping of member to standing" in s.standings_problems(built, "lab-lb1=avoid")[0]
+
+
+def holding(standing="normal", held=0, **kwargs):
+    """A vip_status result of a node that holds `held` VIPs."""
+    return {**report(standing, **kwargs), "vips": [{"instance": "VI_4", "held": True}] * held}
+
+
+def test_an_upgrade_goes_backups_first_each_handing_its_vips_over_and_taking_its_standing_back():
+    built = model(DS, [V4])
+    read = {"ds-lb1": holding(held=1), "ds-lb2": holding("avoid"), "ds-lb3": holding()}
+    upgrade = s.upgrade_plan(built, read, "", ["ds-lb1", "ds-lb2", "ds-lb3"])
+    assert upgrade["problems"] == [] and [r["node"] for r in upgrade["rounds"]] == ["ds-lb2", "ds-lb3", "ds-lb1"]
+    before = {"ds-lb1": "normal", "ds-lb2": "avoid", "ds-lb3": "normal"}
+    first, _, last = upgrade["rounds"]
+    # The holder is avoided last, and an earlier avoided member is back in the running meanwhile.
+    assert last["hand_over"] == {"standings": {"ds-lb1": "avoid", "ds-lb2": "normal", "ds-lb3": "normal"}, "enforce": True}
+    assert s.candidates(built, last["hand_over"]["standings"], "VI_4") == ["ds-lb2"]
+    assert first["hand_over"]["standings"]["ds-lb2"] == "avoid"
+    # Each round ends with every standing as read; an instance without preemption stays put.
+    assert all(r["back"] == {"standings": before, "enforce": False} for r in upgrade["rounds"])
+
+
+def test_an_upgrade_touches_only_the_nodes_named_that_have_something_to_do():
+    built = model(DS, [V4])
+    read = {"ds-lb1": holding(held=1), "ds-lb2": holding("maintenance"), "ds-lb3": holding()}
+    # Nothing newer anywhere: no round, no move.
+    assert s.upgrade_plan(built, read, "", [])["rounds"] == []
+    named = s.upgrade_plan(built, read, "ds-lb3, ds-lb2", ["ds-lb1", "ds-lb2", "ds-lb3"])
+    assert [r["node"] for r in named["rounds"]] == ["ds-lb2", "ds-lb3"]
+    # A node in maintenance holds no VIP: it upgrades without a hand-over, and stays in maintenance.
+    assert named["rounds"][0]["hand_over"] is None
+    assert named["rounds"][0]["back"]["standings"]["ds-lb2"] == "maintenance"
+    # The same as a list (a vars file) and as a string (-e).
+    assert s.upgrade_plan(built, read, ["ds-lb3", "ds-lb2"], ["ds-lb2", "ds-lb3"])["rounds"] == named["rounds"]
+    wrong = s.upgrade_plan(built, read, "ds-lb3,lb9", ["ds-lb3"])
+    assert wrong["rounds"] == [] and "hapair_upgrade_nodes=ds-lb3,lb9: lb9 is no member of the group" in wrong["problems"][0]["problem"]
+
+
+def test_an_upgrade_never_hands_the_vips_to_a_member_that_cannot_take_them():
+    built = model(LAB, [LAB_VI])
+    sick = {"lab-lb1": holding(held=1), "lab-lb2": holding(haproxy="down")}
+    problems = s.upgrade_plan(built, sick, "", ["lab-lb1", "lab-lb2"])["problems"]
+    assert [p["problem"] for p in problems] == [
+        "hapair_upgrade_nodes=lab-lb1: no other member can take its VIPs while it is upgraded "
+        "(lab-lb2: HAProxy is down there); release or repair one first."]
