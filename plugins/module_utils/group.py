@@ -825,6 +825,41 @@ def status_lines(model, reports, nodes, width=22):
     return lines
 
 
+def server_lines(reports, nodes, width=22):
+    """status.yml's third table: a row per backend server that any node reports (vip_status with
+    servers), in the order they come, with each node's view of it: HAProxy's status (UP, DOWN,
+    DRAIN, MAINT...) and its sessions; '-' where a node does not have that server, and why where
+    a node's servers could not be read. No table when no node read any."""
+    def row(cells):
+        return " ".join(str(c).ljust(width) for c in cells).rstrip()
+
+    views, order = {}, []
+    for node in nodes:
+        for result in (reports or {}).get(node) or []:
+            if not isinstance(result, dict) or "servers" not in result:
+                continue
+            if result.get("servers") is None:
+                views[node] = str(result.get("servers_error") or "not read")[:width]
+                continue
+            views[node] = {}
+            for server in result["servers"]:
+                key = (server.get("backend"), server.get("server"))
+                if key not in order:
+                    order.append(key)
+                sessions = server.get("sessions")
+                views[node][key] = f"{server.get('status')}" + ("" if sessions is None else f" ({sessions})")
+    if not order and not any(isinstance(v, str) for v in views.values()):
+        return []
+    lines = [row(["BACKEND", "SERVER"] + list(nodes))]
+    for key in order:
+        cells = []
+        for node in nodes:
+            view = views.get(node)
+            cells.append(view if isinstance(view, str) else "unreachable" if view is None else view.get(key, "-"))
+        lines.append(row(list(key) + cells))
+    return lines
+
+
 def node_lines(reports, nodes, width=22):
     """status.yml's second table: a row per node with its standing in the elections
     (module_utils/standing.py: normal, preferred, avoid, maintenance), HAProxy's liveness as

@@ -70,6 +70,16 @@ options:
         reported as RV(haproxy).
     type: path
     default: /run/hapair-keepalived.haproxy
+  servers:
+    description:
+      - Also report each backend server's state as this node's HAProxy sees it (RV(servers)), from
+        HAProxy's stats socket, the one O(haproxy_config) declares.
+    type: bool
+    default: false
+  haproxy_config:
+    description: HAProxy's configuration, read for its stats socket with O(servers).
+    type: path
+    default: /etc/haproxy/haproxy.cfg
   wait:
     description:
       - Poll until O(expect) holds, for at most O(timeout) seconds, instead of judging once.
@@ -200,6 +210,19 @@ haproxy:
   returned: always
   type: str
   sample: up
+servers:
+  description:
+    - With O(servers), each backend server as this node's HAProxy sees it, from C(show stat) on its
+      stats socket - its backend, its name, HAProxy's status (V(UP), V(DOWN), V(DRAIN), V(MAINT),
+      C(UP 1/3) while going down...) and its current sessions. None when the socket cannot be read.
+  returned: when O(servers) is true
+  type: list
+  elements: dict
+  sample: [{"backend": "web", "server": "web1", "status": "UP", "sessions": 3}]
+servers_error:
+  description: With O(servers), why the servers could not be read, or None.
+  returned: when O(servers) is true
+  type: str
 node:
   description: This node's host name.
   returned: always
@@ -212,6 +235,7 @@ import platform
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hapair.loadbalancer.plugins.module_utils import haproxy_runtime as runtime
 from ansible_collections.hapair.loadbalancer.plugins.module_utils import standing as standings
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import (
     StateError,
@@ -321,6 +345,8 @@ def main():
             pid_file=dict(type="path", default="/run/keepalived.pid"),
             standing_file=dict(type="path", default=standings.STANDING_FILE),
             haproxy_file=dict(type="path", default=standings.HAPROXY_FILE),
+            servers=dict(type="bool", default=False),
+            haproxy_config=dict(type="path", default="/etc/haproxy/haproxy.cfg"),
         ),
         supports_check_mode=True,
     )
@@ -333,6 +359,8 @@ def main():
     if wrong:
         module.fail_json(msg=f"{node}: expect_instances: {wrong} - each must be one of {', '.join(choices)}")
     budget = params["timeout"] if params["wait"] else 1.0
+    # Read once: the servers' states are HAProxy's, whatever keepalived does meanwhile.
+    servers = runtime.read_servers(params["haproxy_config"]) if params["servers"] else (None, None)
     start = time.monotonic()
     while True:
         try:
@@ -350,6 +378,8 @@ def main():
             haproxy=standings.haproxy_liveness(read_small(params["haproxy_file"])),
             met=False,
         )
+        if params["servers"]:
+            result["servers"], result["servers_error"] = servers
         if not reports:
             what = f"instance {params['instance']}" if params["instance"] else "the keepalived configuration"
             module.fail_json(msg=f"{node}: no VIP to report: {what} has none, and no vip was given", **result)
