@@ -161,11 +161,7 @@ def group_monitored_backends(backends):
 
 
 def group_status_lines(model, reports, nodes):
-    """The VIP table, a blank line, the node table (standing, HAProxy, keepalived), then the
-    backend servers as each node sees them (when read)."""
-    servers = group.server_lines(reports, nodes)
-    return (group.status_lines(model, reports, nodes) + [""] + group.node_lines(reports, nodes)
-            + ([""] + servers if servers else []))
+    return group.status_lines(model, reports, nodes)
 
 
 def group_delete_argv(stale):

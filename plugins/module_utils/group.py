@@ -783,10 +783,12 @@ def holders(address, reports):
 
 
 def status_lines(model, reports, nodes, width=22):
-    """status.yml's table: a row per VIP of the model (then any other VIP a node reports, such as
-    one left in an old keepalived.conf), with its instance, its holder(s) or NOBODY, and a cell per
-    node: state, base/effective priority, 'holds', and FAULT when the kernel and keepalived
-    disagree. A node without a report shows why (its error, or unreachable)."""
+    """status.yml's table, a column per node: a row per VIP of the model (then any other VIP a
+    node reports, such as one left in an old keepalived.conf), with its instance, its holder(s)
+    or NOBODY, and per node its state, base/effective priority, 'holds', and FAULT when the kernel
+    and keepalived disagree; then each node's standing, HAProxy's liveness and keepalived's
+    (_node_rows), and each backend server as each node's HAProxy sees it (_server_rows). A node
+    without a report shows why (its error, cut to the column, or unreachable)."""
     def report_of(node, address):
         for result in (reports or {}).get(node) or []:
             for vip in (result or {}).get("vips") or []:
@@ -822,17 +824,33 @@ def status_lines(model, reports, nodes, width=22):
                                   + ([] if vip.get("agree", True) else ["FAULT"])))
         holding = holders(address, {n: (reports or {}).get(n) for n in nodes})
         lines.append(row([address, instance or "-", ",".join(holding) or "NOBODY"] + cells))
-    return lines
+    return lines + [row(cells) for cells in _node_rows(reports, nodes) + _server_rows(reports, nodes, width)]
 
 
-def server_lines(reports, nodes, width=22):
-    """status.yml's third table: a row per backend server that any node reports (vip_status with
-    servers), in the order they come, with each node's view of it: HAProxy's status (UP, DOWN,
-    DRAIN, MAINT...) and its sessions; '-' where a node does not have that server, and why where
-    a node's servers could not be read. No table when no node read any."""
-    def row(cells):
-        return " ".join(str(c).ljust(width) for c in cells).rstrip()
+def _node_rows(reports, nodes):
+    """The status table's rows of each node's own state: its standing in the elections
+    (module_utils/standing.py: normal, preferred, avoid, maintenance), HAProxy's liveness as
+    systemd's hooks last wrote it, and whether keepalived runs; a node without a read says why."""
+    cells = {"standing": [], "haproxy": [], "keepalived": []}
+    for node in nodes:
+        results = [r for r in (reports or {}).get(node) or [] if r and "standing" in r]
+        if not results:
+            why = "unreachable" if not (reports or {}).get(node) else "no read"
+            for row in cells.values():
+                row.append(why)
+            continue
+        result = results[-1]
+        cells["standing"].append(result.get("standing"))
+        cells["haproxy"].append(result.get("haproxy"))
+        cells["keepalived"].append("running" if result.get("keepalived_running") else "stopped")
+    return [[name, "", ""] + row for name, row in cells.items()]
 
+
+def _server_rows(reports, nodes, width):
+    """The status table's rows of each backend server that any node reports (vip_status with
+    servers), in the order they come, as BACKEND/SERVER with each node's view of it: HAProxy's
+    status (UP, DOWN, DRAIN, MAINT...) and its sessions; '-' where a node does not have that
+    server, and why where a node's servers could not be read. None when no node read any."""
     views, order = {}, []
     for node in nodes:
         for result in (reports or {}).get(node) or []:
@@ -843,37 +861,18 @@ def server_lines(reports, nodes, width=22):
                 continue
             views[node] = {}
             for server in result["servers"]:
-                key = (server.get("backend"), server.get("server"))
+                key = f"{server.get('backend')}/{server.get('server')}"
                 if key not in order:
                     order.append(key)
                 sessions = server.get("sessions")
                 views[node][key] = f"{server.get('status')}" + ("" if sessions is None else f" ({sessions})")
     if not order and not any(isinstance(v, str) for v in views.values()):
         return []
-    lines = [row(["BACKEND", "SERVER"] + list(nodes))]
-    for key in order:
+    rows = []
+    for key in order or ["servers"]:
         cells = []
         for node in nodes:
             view = views.get(node)
             cells.append(view if isinstance(view, str) else "unreachable" if view is None else view.get(key, "-"))
-        lines.append(row(list(key) + cells))
-    return lines
-
-
-def node_lines(reports, nodes, width=22):
-    """status.yml's second table: a row per node with its standing in the elections
-    (module_utils/standing.py: normal, preferred, avoid, maintenance), HAProxy's liveness as
-    systemd's hooks last wrote it, and whether keepalived runs; a node without a read says why."""
-    def row(cells):
-        return " ".join(str(c).ljust(width) for c in cells).rstrip()
-
-    lines = [row(["NODE", "STANDING", "HAPROXY", "KEEPALIVED"])]
-    for node in nodes:
-        results = [r for r in (reports or {}).get(node) or [] if r and "standing" in r]
-        if not results:
-            lines.append(row([node, "unreachable" if not (reports or {}).get(node) else "no read"]))
-            continue
-        result = results[-1]
-        lines.append(row([node, result.get("standing"), result.get("haproxy"),
-                          "running" if result.get("keepalived_running") else "stopped"]))
-    return lines
+        rows.append([key, "server", ""] + cells)
+    return rows

@@ -82,8 +82,8 @@ def test_a_drained_server_takes_no_new_request_and_ready_brings_it_back(lbs):
             assert f"{node}: web/web2 UP -> DRAIN" in out or f"{node}: web/web2 DRAIN -> DRAIN" in out, out[-3000:]
         # status.yml shows it on every node, beside the server that still serves.
         rc, out = run_playbook("hapair.loadbalancer.status")
-        assert rc == 0 and re.search(r"web +web2 +DRAIN \(\d+\) +DRAIN \(\d+\)", out), out[-3000:]
-        assert re.search(r"web +web1 +UP \(\d+\) +UP \(\d+\)", out), out[-3000:]
+        assert rc == 0 and re.search(r"web/web2 +server +DRAIN \(\d+\) +DRAIN \(\d+\)", out), out[-3000:]
+        assert re.search(r"web/web1 +server +UP \(\d+\) +UP \(\d+\)", out), out[-3000:]
         rc, out = run_playbook("hapair.loadbalancer.backend", "-e", "hapair_backend=web", "-e", "hapair_server=web2",
                                "-e", "hapair_state=ready")
         assert rc == 0, out[-3000:]

@@ -435,16 +435,19 @@ def test_the_status_table_has_a_row_per_vip_of_the_model_and_says_nobody():
     # a disagreement between kernel and keepalived is a FAULT; a node with no read is unreachable.
     stale = {"lab-lb1": [_report(True, "BACKUP", vips=("192.168.213.100", "192.168.213.99"), agree=False)]}
     lines = g.status_lines(built, stale, LAB)
-    assert lines[-1].split() == ["192.168.213.99", "VI_1", "lab-lb1", "BACKUP", "250/250", "holds", "FAULT", "unreachable"]
+    assert lines[3].split() == ["192.168.213.99", "VI_1", "lab-lb1", "BACKUP", "250/250", "holds", "FAULT", "unreachable"]
 
 
-def test_the_node_table_shows_each_nodes_standing_and_haproxy():
+def test_the_status_table_shows_each_nodes_standing_and_haproxy():
+    built = model(LAB, [LAB_VI])
     reports = {"lab-lb1": [{**_report(False, "FAULT"), "standing": "maintenance", "haproxy": "up", "keepalived_running": True}],
                "lab-lb2": [{"failed": True, "msg": "boom"}]}
-    lines = g.node_lines(reports, LAB + ["lab-lb3"])
-    assert lines[0].split() == ["NODE", "STANDING", "HAPROXY", "KEEPALIVED"]
-    assert lines[1].split() == ["lab-lb1", "maintenance", "up", "running"]
-    assert lines[2].split() == ["lab-lb2", "no", "read"] and lines[3].split() == ["lab-lb3", "unreachable"]
+    lines = g.status_lines(built, reports, LAB + ["lab-lb3"])
+    # One table, a column per node: the VIP's row, then the nodes' own rows; no server was read.
+    assert lines[0].split() == ["VIP", "INSTANCE", "HOLDER", "lab-lb1", "lab-lb2", "lab-lb3"]
+    assert [line.split() for line in lines[2:]] == [["standing", "maintenance", "no", "read", "unreachable"],
+                                                    ["haproxy", "up", "no", "read", "unreachable"],
+                                                    ["keepalived", "running", "no", "read", "unreachable"]]
 
 
 def test_the_backends_whose_servers_decide_whether_a_node_can_serve():

@@ -69,14 +69,18 @@ def test_a_node_whose_servers_cannot_be_read_says_why(tmp_path):
     assert "does not answer" in r.read_servers(str(config))[1]
 
 
-def test_the_server_table_shows_each_nodes_view():
+def test_the_status_table_shows_each_server_as_each_node_sees_it():
     servers = r.servers(SHOW_STAT)
+    nodes = ["lab-lb1", "lab-lb2", "lab-lb3", "lab-lb4"]
     reports = {"lab-lb1": [{"servers": servers, "servers_error": None}],
                "lab-lb2": [{"servers": servers[:1], "servers_error": None}],
                "lab-lb3": [{"servers": None, "servers_error": "HAProxy's stats socket down"}]}
-    lines = g.server_lines(reports, ["lab-lb1", "lab-lb2", "lab-lb3", "lab-lb4"])
-    assert lines[0].split() == ["BACKEND", "SERVER", "lab-lb1", "lab-lb2", "lab-lb3", "lab-lb4"]
-    assert lines[1].split() == ["web", "web1", "UP", "(0)", "UP", "(0)", "HAProxy's", "stats", "socket", "unreachable"]  # cut to the column
-    assert lines[2].split()[:6] == ["web", "web2", "DRAIN", "(0)", "-", "HAProxy's"]
-    # vip_status without servers: no table.
-    assert g.server_lines({"lab-lb1": [{"vips": []}]}, ["lab-lb1"]) == []
+    lines = g.status_lines({"vips": []}, reports, nodes)
+    rows = {line.split()[0]: line.split() for line in lines[1:]}
+    assert lines[0].split() == ["VIP", "INSTANCE", "HOLDER"] + nodes
+    # The error is cut to the column; a node without the server says '-'.
+    assert rows["web/web1"] == ["web/web1", "server", "UP", "(0)", "UP", "(0)", "HAProxy's", "stats", "socket", "unreachable"]
+    assert rows["web/web2"][:5] == ["web/web2", "server", "DRAIN", "(0)", "-"]
+    # vip_status without servers: no server row.
+    assert [line.split()[0] for line in g.status_lines({"vips": []}, {"lab-lb1": [{"vips": []}]}, ["lab-lb1"])[1:]] == [
+        "standing", "haproxy", "keepalived"]
