@@ -14,7 +14,8 @@ description:
   - Returns C({standings, problems}) for switchover.yml, from the group model and each member's
     current standing (C(normal), C(preferred), C(avoid), C(maintenance)).
   - The same plugin file provides C(standing_maintenance_plan) (maintenance.yml's steps),
-    C(standing_upgrade_plan) (upgrade.yml's rounds, one node at a time, BACKUPs first),
+    C(standing_upgrade_input) (upgrade.yml's input, checked), C(standing_upgrade_plan) (its rounds, one
+    node at a time, BACKUPs first),
     C(standing_expectations) (what vip_status expects of a node once the group settles on some
     standings), C(standing_content) (the standing file's text), C(standing_files) (the track
     files keepalived reads),
@@ -75,8 +76,12 @@ def standing_maintenance_plan(model, nodes, results, node, on):
     return standing.maintenance_plan(model, _reports(nodes, results), str(node or ""), on)
 
 
-def standing_upgrade_plan(model, nodes, results, chosen, pending):
-    return standing.upgrade_plan(model, _reports(nodes, results), chosen, list(pending or []))
+def standing_upgrade_input(model, nodes, restart):
+    return standing.upgrade_input(model, nodes, restart)
+
+
+def standing_upgrade_plan(model, nodes, results, pending):
+    return standing.upgrade_plan(model, _reports(nodes, results), list(pending or []))
 
 
 def standing_expectations(model, standings, node, enforce=True):
@@ -137,6 +142,7 @@ class FilterModule:
             "standing_plan": standing_plan,
             "standing_maintenance_plan": standing_maintenance_plan,
             "standing_upgrade_plan": standing_upgrade_plan,
+            "standing_upgrade_input": standing_upgrade_input,
             "standing_expectations": standing_expectations,
             "standing_content": standing_content,
             "standing_files": standing_files,

@@ -824,7 +824,14 @@ def status_lines(model, reports, nodes, width=22):
                                   + ([] if vip.get("agree", True) else ["FAULT"])))
         holding = holders(address, {n: (reports or {}).get(n) for n in nodes})
         lines.append(row([address, instance or "-", ",".join(holding) or "NOBODY"] + cells))
-    return lines + [row(cells) for cells in _node_rows(reports, nodes) + _server_rows(reports, nodes, width)]
+    lines += [row(cells) for cells in _node_rows(reports, nodes) + _server_rows(reports, nodes, width)]
+    # The whole reason where a cell had to cut it.
+    for node in nodes:
+        for result in (reports or {}).get(node) or []:
+            error = result.get("servers_error") if isinstance(result, dict) else None
+            if error and len(str(error)) > width:
+                lines.append(f"{node}: {error}")
+    return lines
 
 
 def _node_rows(reports, nodes):

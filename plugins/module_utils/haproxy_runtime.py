@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import re
 import socket
+import time
 
 # Only a server's own lines: `show stat <proxy id> <type> <server id>`, type 4 is servers.
 SHOW_SERVERS = "show stat -1 4 -1"
@@ -24,20 +25,34 @@ def stats_socket(config_text):
 
 
 def ask(path, command, timeout=2.0, limit=4 << 20):
-    """One command on the runtime API at the UNIX socket path: its answer as text. HAProxy
-    closes the connection after a command sent without `prompt`. At most `limit` bytes."""
+    """One command on the runtime API at the UNIX socket path: its answer as text, within
+    `timeout` seconds in all. HAProxy closes the connection after a command sent without
+    `prompt`. An answer longer than `limit` bytes is refused (ValueError), never cut short."""
+    deadline = time.monotonic() + timeout
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
         conn.settimeout(timeout)
         conn.connect(path)
         conn.sendall(command.encode() + b"\n")
         chunks, size = [], 0
-        while size < limit:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no whole answer within {timeout:g} s")
+            conn.settimeout(left)
             data = conn.recv(65536)
             if not data:
                 break
             chunks.append(data)
             size += len(data)
+            if size > limit:
+                raise ValueError(f"an answer longer than {limit} bytes")
     return b"".join(chunks).decode("utf-8", "replace")
+
+
+def _printable(text):
+    """A field as the table may show it: printable characters only (a name or status from the
+    socket never moves the terminal's cursor or forges a line)."""
+    return "".join(c if c.isprintable() else "?" for c in str(text or ""))
 
 
 def servers(stat_text):
@@ -52,7 +67,8 @@ def servers(stat_text):
     for row in rows:
         if not row.get("svname") or row["svname"] in ("FRONTEND", "BACKEND"):
             continue
-        found.append({"backend": row.get("pxname"), "server": row["svname"], "status": row.get("status") or "?",
+        found.append({"backend": _printable(row.get("pxname")), "server": _printable(row["svname"]),
+                      "status": _printable(row.get("status")) or "?",
                       "sessions": int(row["scur"]) if (row.get("scur") or "").isdigit() else None})
     return found
 

@@ -28,6 +28,7 @@ The standings by name, and what each does to a node's priority p in every instan
 
 from __future__ import annotations
 
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.validation import PRIORITY_RANGE
 
 STANDING_FILE = "/var/lib/hapair-keepalived.standing"
@@ -244,7 +245,7 @@ def plan(model, reports, to="", away="", reset=False):
                 f"outranks it at priority {PRIORITY_MAX}): lower that member's pinned priority."))
     else:
         new = _away(current, node)
-        problems += _takers_problems(state, new, node, "hapair_switchover_from", "its VIPs")
+        problems += _takers_problems(state, new, node, f"hapair_switchover_from={node}", "its VIPs")
     result.update(standings=new, problems=problems)
     return result
 
@@ -258,14 +259,26 @@ def _away(current, node):
     return new
 
 
-def _takers_problems(state, standings, node, variable, what):
-    """A problem unless a member other than node, not in maintenance, can take node's VIPs."""
+def _takers_problems(state, standings, node, subject, what):
+    """A problem unless a member other than node, not in maintenance, can take node's VIPs;
+    subject says which input asked for the move."""
     others = [m for m in standings if m != node and standings[m] != "maintenance"]
     able = [m for m in others if not state[m][1]]
     if able:
         return []
     why = "; ".join(f"{m}: {state[m][1]}" for m in others) or "the others are in maintenance"
-    return [_problem(f"{variable}={node}: no other member can take {what} ({why}); release or repair one first.")]
+    return [_problem(f"{subject}: no other member can take {what} ({why}); release or repair one first.")]
+
+
+def flag(variable, value, hint, default=False):
+    """A yes-or-no input, the same from a vars file (a boolean) and from -e (a string: true, on,
+    yes, 1 and their opposites): (its value, or default when not given; a problem or None)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default, None
+    try:
+        return boolean(value, strict=True), None
+    except TypeError:
+        return default, _problem(f"{variable}={value}: {hint}")
 
 
 def maintenance_plan(model, reports, node, on):
@@ -274,15 +287,22 @@ def maintenance_plan(model, reports, node, on):
     (maintenance); off, it is back to normal, and only the instances that preempt move (an
     instance without preemption stays where it is).
 
+    `on` is hapair_maintenance as given: on or off, in any of flag()'s spellings.
+
     Returns {before, steps, problems}."""
     members = list(model.get("members") or [])
     state = read(model, reports)
     current = {m: state[m][0] for m in members}
+    on, problem = flag("hapair_maintenance", "" if on is None else on,
+                       "give on or off (-e hapair_node=NODE -e hapair_maintenance=on).", None)
+    if problem or on is None:
+        return {"before": current, "steps": [], "problems": [problem or _problem(
+            "hapair_maintenance is not given: give on or off (-e hapair_node=NODE -e hapair_maintenance=on).")]}
     if node not in members:
         return {"before": current, "steps": [], "problems": [_problem(
             f"hapair_node={node} is no member of the group ({', '.join(members)}): name one of them.")]}
     if on:
-        problems = _takers_problems(state, current, node, "hapair_node", "the VIPs")
+        problems = _takers_problems(state, current, node, f"hapair_node={node}", "the VIPs")
         return {"before": current, "steps": [{"standings": {**current, node: "avoid"}, "enforce": True},
                                              {"standings": {**current, node: "maintenance"}, "enforce": True}],
                 "problems": problems}
@@ -290,48 +310,67 @@ def maintenance_plan(model, reports, node, on):
     return {"before": current, "steps": [{"standings": {**current, node: back}, "enforce": False}], "problems": []}
 
 
-def upgrade_nodes(model, nodes, variable="hapair_upgrade_nodes"):
-    """The members that upgrade.yml's `nodes` names, in member order: every member when it is
-    empty; a list, or a string of names separated by commas or spaces (as -e gives it).
-    Returns (members, problems)."""
+def upgrade_input(model, nodes, restart):
+    """upgrade.yml's input, checked before any host changes: hapair_upgrade_nodes (every member
+    when not given; a list, or names separated by commas or spaces as -e gives them) and
+    hapair_upgrade_restart (flag()). Returns {nodes: the members named, in member order, restart,
+    problems}."""
     members = list(model.get("members") or [])
-    if nodes in (None, "", []):
-        return members, []
-    names = nodes.replace(",", " ").split() if isinstance(nodes, str) else [str(n) for n in nodes]
-    unknown = [n for n in names if n not in members]
-    if unknown:
-        return [], [_problem(f"{variable}={','.join(names)}: {', '.join(unknown)} is no member of the group "
-                             f"({', '.join(members)}): name members, or leave it out to upgrade every one.")]
-    return [m for m in members if m in names], []
+    problems = []
+    if nodes is None or nodes == "" or nodes == []:
+        chosen = members
+    elif isinstance(nodes, (str, list, tuple)):
+        names = nodes.replace(",", " ").split() if isinstance(nodes, str) else [str(n) for n in nodes]
+        unknown = [n for n in names if n not in members]
+        if unknown:
+            problems.append(_problem(
+                f"hapair_upgrade_nodes={','.join(names)}: {', '.join(unknown)} is no member of the group "
+                f"({', '.join(members)}): name members, or leave it out to upgrade every one."))
+        chosen = [m for m in members if m in names and not unknown]
+    else:
+        chosen = []
+        problems.append(_problem(f"hapair_upgrade_nodes={nodes!r}: give a list of members, or names separated "
+                                 f"by commas (-e hapair_upgrade_nodes=lb1,lb2)."))
+    restart, problem = flag("hapair_upgrade_restart", restart, "give true (restart both daemons on every node "
+                            "named, even without a newer package) or false.")
+    return {"nodes": chosen, "restart": restart, "problems": problems + ([problem] if problem else [])}
 
 
-def upgrade_plan(model, reports, nodes, pending, variable="hapair_upgrade_nodes"):
-    """upgrade.yml's rounds, one node at a time, for the members that `nodes` names
-    (upgrade_nodes()) and that have something to do (`pending`: a newer package, or a restart
-    asked for): those holding fewest VIPs first (the BACKUPs), in member order on a tie. Each
-    round is {node, hand_over, back}: hand_over the step that moves the node's VIPs to the
-    others before its daemons restart (none for a node in maintenance, which holds none), back
-    the step that puts every standing back as it was read; then the instances that preempt
-    return (one without preemption stays where it is, as after a failover).
+def upgrade_plan(model, reports, pending):
+    """upgrade.yml's rounds, one node at a time, for the members that have something to do
+    (`pending`: a newer package, or a restart asked for), those holding fewest VIPs first (the
+    BACKUPs), in member order on a tie. Each round is {node, hand_over, back}: hand_over the step
+    that moves the node's VIPs to the others before its daemons restart (none for a node in
+    maintenance, which holds none), back the step that puts every standing back as it was read;
+    then the instances that preempt return (one without preemption stays where it is, as after a
+    failover).
 
-    Returns {before, rounds, problems}: a node whose VIPs no other member can take is a problem."""
+    Returns {before, rounds, problems}: a node that cannot be upgraded safely is a problem: one
+    whose keepalived is stopped or whose HAProxy is down (a restart would start it, and it would
+    take part in the elections again), and one whose VIPs no other member can take."""
     members = list(model.get("members") or [])
     state = read(model, reports)
     current = {m: state[m][0] for m in members}
-    chosen, problems = upgrade_nodes(model, nodes, variable)
 
     def held(member):
         result = (reports or {}).get(member)
         vips = result.get("vips") if isinstance(result, dict) else None
         return sum(1 for vip in vips or [] if vip.get("held"))
 
-    order = sorted((m for m in chosen if m in (pending or [])), key=lambda m: (held(m), members.index(m)))
-    rounds = []
+    order = sorted((m for m in members if m in (pending or [])), key=lambda m: (held(m), members.index(m)))
+    rounds, problems = [], []
     for node in order:
+        if state[node][1]:
+            problems.append(_problem(f"upgrade.yml cannot upgrade {node} safely: {state[node][1]}. Repair it "
+                                     f"(site.yml), or leave it out with hapair_upgrade_nodes."))
         hand_over = None
         if current[node] != "maintenance":
-            hand_over = {"standings": _away(current, node), "enforce": True}
-            problems += _takers_problems(state, hand_over["standings"], node, variable,
+            # Only this node's standing changes, unless another avoided member then ties with it.
+            standings = {**current, node: "avoid"}
+            if any(node in candidates(model, standings, name) for name in instance_names(model)):
+                standings = _away(current, node)
+            hand_over = {"standings": standings, "enforce": True}
+            problems += _takers_problems(state, standings, node, f"upgrade.yml, upgrading {node}",
                                          "its VIPs while it is upgraded")
         rounds.append({"node": node, "hand_over": hand_over, "back": {"standings": current, "enforce": False}})
     return {"before": current, "rounds": rounds, "problems": problems}

@@ -4,6 +4,7 @@ web2 drained (tests/unit/fixtures/haproxy-show-stat-drain.csv), over a real UNIX
 
 import socket
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,42 @@ def test_the_servers_are_read_through_the_socket_the_config_names(tmp_path, hapr
     assert error is None and [s["status"] for s in found] == ["UP", "DRAIN"] and asked == ["show stat -1 4 -1\n"]
 
 
+def test_names_from_the_socket_are_shown_printable_only():
+    forged = SHOW_STAT.replace("web,web2,", "web,web2\x1b[2J\x07,", 1)
+    assert r.servers(forged)[1]["server"] == "web2?[2J?"
+
+
+def test_a_socket_that_answers_too_slowly_or_too_much_is_refused_whole(tmp_path):
+    path = tmp_path / "slow.sock"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(path))
+    server.listen(2)
+
+    def trickle():
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(1024)
+            try:
+                for _ in range(20):  # a byte every 0.05 s: each read is quick, the whole is not
+                    conn.sendall(b"#")
+                    time.sleep(0.05)
+            except OSError:  # the client gave up
+                pass
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(1024)
+            conn.sendall(b"# " + b"x" * 2048)
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    with pytest.raises(TimeoutError):
+        r.ask(str(path), "show stat", timeout=0.3)
+    with pytest.raises(ValueError, match="longer than 1024 bytes"):
+        r.ask(str(path), "show stat", limit=1024)
+    thread.join(timeout=5)
+    server.close()
+
+
 def test_a_node_whose_servers_cannot_be_read_says_why(tmp_path):
     config = tmp_path / "haproxy.cfg"
     assert r.read_servers(str(config))[1].endswith("cannot be read: No such file or directory")
@@ -81,6 +118,8 @@ def test_the_status_table_shows_each_server_as_each_node_sees_it():
     # The error is cut to the column; a node without the server says '-'.
     assert rows["web/web1"] == ["web/web1", "server", "UP", "(0)", "UP", "(0)", "HAProxy's", "stats", "socket", "unreachable"]
     assert rows["web/web2"][:5] == ["web/web2", "server", "DRAIN", "(0)", "-"]
+    # The whole reason under the table.
+    assert lines[-1] == "lab-lb3: HAProxy's stats socket down"
     # vip_status without servers: no server row.
     assert [line.split()[0] for line in g.status_lines({"vips": []}, {"lab-lb1": [{"vips": []}]}, ["lab-lb1"])[1:]] == [
         "standing", "haproxy", "keepalived"]

@@ -164,38 +164,82 @@ def holding(standing="normal", held=0, **kwargs):
 def test_an_upgrade_goes_backups_first_each_handing_its_vips_over_and_taking_its_standing_back():
     built = model(DS, [V4])
     read = {"ds-lb1": holding(held=1), "ds-lb2": holding("avoid"), "ds-lb3": holding()}
-    upgrade = s.upgrade_plan(built, read, "", ["ds-lb1", "ds-lb2", "ds-lb3"])
+    upgrade = s.upgrade_plan(built, read, ["ds-lb1", "ds-lb2", "ds-lb3"])
     assert upgrade["problems"] == [] and [r["node"] for r in upgrade["rounds"]] == ["ds-lb2", "ds-lb3", "ds-lb1"]
     before = {"ds-lb1": "normal", "ds-lb2": "avoid", "ds-lb3": "normal"}
-    first, _, last = upgrade["rounds"]
-    # The holder is avoided last, and an earlier avoided member is back in the running meanwhile.
-    assert last["hand_over"] == {"standings": {"ds-lb1": "avoid", "ds-lb2": "normal", "ds-lb3": "normal"}, "enforce": True}
-    assert s.candidates(built, last["hand_over"]["standings"], "VI_4") == ["ds-lb2"]
-    assert first["hand_over"]["standings"]["ds-lb2"] == "avoid"
+    first, second, last = upgrade["rounds"]
+    # Only the upgraded node's standing changes: the member the operator avoided stays avoided,
+    # and the holder's VIPs go to the normal member, not to it.
+    assert second["hand_over"] == {"standings": {**before, "ds-lb3": "avoid"}, "enforce": True}
+    assert last["hand_over"] == {"standings": {**before, "ds-lb1": "avoid"}, "enforce": True}
+    assert s.candidates(built, last["hand_over"]["standings"], "VI_4") == ["ds-lb3"]
+    assert first["hand_over"]["standings"] == before
     # Each round ends with every standing as read; an instance without preemption stays put.
     assert all(r["back"] == {"standings": before, "enforce": False} for r in upgrade["rounds"])
+
+
+def test_an_upgrade_hand_over_brings_an_avoided_member_back_when_the_node_would_tie_with_it():
+    # Two members, the BACKUP avoided by a switchover: the holder avoided too would tie with it
+    # (keepalived then picks by address), so the BACKUP is back to normal for the hand-over.
+    built = model(LAB, [LAB_VI])
+    read = {"lab-lb1": holding(held=1), "lab-lb2": holding("avoid")}
+    hand_over = s.upgrade_plan(built, read, ["lab-lb1"])["rounds"][0]["hand_over"]["standings"]
+    assert hand_over == {"lab-lb1": "avoid", "lab-lb2": "normal"} and s.candidates(built, hand_over, "VI_1") == ["lab-lb2"]
 
 
 def test_an_upgrade_touches_only_the_nodes_named_that_have_something_to_do():
     built = model(DS, [V4])
     read = {"ds-lb1": holding(held=1), "ds-lb2": holding("maintenance"), "ds-lb3": holding()}
     # Nothing newer anywhere: no round, no move.
-    assert s.upgrade_plan(built, read, "", [])["rounds"] == []
-    named = s.upgrade_plan(built, read, "ds-lb3, ds-lb2", ["ds-lb1", "ds-lb2", "ds-lb3"])
-    assert [r["node"] for r in named["rounds"]] == ["ds-lb2", "ds-lb3"]
+    assert s.upgrade_plan(built, read, [])["rounds"] == []
+    named = s.upgrade_input(built, "ds-lb3, ds-lb2", None)
+    assert named == {"nodes": ["ds-lb2", "ds-lb3"], "restart": False, "problems": []}
+    upgrade = s.upgrade_plan(built, read, named["nodes"])
+    assert [r["node"] for r in upgrade["rounds"]] == ["ds-lb2", "ds-lb3"]
     # A node in maintenance holds no VIP: it upgrades without a hand-over, and stays in maintenance.
-    assert named["rounds"][0]["hand_over"] is None
-    assert named["rounds"][0]["back"]["standings"]["ds-lb2"] == "maintenance"
-    # The same as a list (a vars file) and as a string (-e).
-    assert s.upgrade_plan(built, read, ["ds-lb3", "ds-lb2"], ["ds-lb2", "ds-lb3"])["rounds"] == named["rounds"]
-    wrong = s.upgrade_plan(built, read, "ds-lb3,lb9", ["ds-lb3"])
-    assert wrong["rounds"] == [] and "hapair_upgrade_nodes=ds-lb3,lb9: lb9 is no member of the group" in wrong["problems"][0]["problem"]
+    assert upgrade["rounds"][0]["hand_over"] is None
+    assert upgrade["rounds"][0]["back"]["standings"]["ds-lb2"] == "maintenance"
 
 
-def test_an_upgrade_never_hands_the_vips_to_a_member_that_cannot_take_them():
+@pytest.mark.parametrize("nodes, restart, expected", [
+    (None, None, {"nodes": ["ds-lb1", "ds-lb2", "ds-lb3"], "restart": False}),
+    # The same as a list (a vars file) and as a string (-e); a flag as a boolean or a word.
+    (["ds-lb3", "ds-lb1"], True, {"nodes": ["ds-lb1", "ds-lb3"], "restart": True}),
+    ("ds-lb3,ds-lb1", "yes", {"nodes": ["ds-lb1", "ds-lb3"], "restart": True}),
+    ("", "off", {"nodes": ["ds-lb1", "ds-lb2", "ds-lb3"], "restart": False}),
+])
+def test_the_upgrade_input_means_the_same_from_a_vars_file_and_from_e(nodes, restart, expected):
+    assert s.upgrade_input(model(DS, [V4]), nodes, restart) == {**expected, "problems": []}
+
+
+@pytest.mark.parametrize("nodes, restart, words", [
+    ("ds-lb3,lb9", None, "hapair_upgrade_nodes=ds-lb3,lb9: lb9 is no member of the group (ds-lb1, ds-lb2, ds-lb3)"),
+    (7, None, "hapair_upgrade_nodes=7: give a list of members, or names separated by commas"),
+    ({"ds-lb1": 1}, None, "hapair_upgrade_nodes={'ds-lb1': 1}: give a list of members"),
+    (None, "maybe", "hapair_upgrade_restart=maybe: give true"),
+])
+def test_wrong_upgrade_input_names_the_variable_and_the_fix(nodes, restart, words):
+    checked = s.upgrade_input(model(DS, [V4]), nodes, restart)
+    assert checked["nodes"] == [] or restart is not None
+    assert words in checked["problems"][0]["problem"]
+
+
+def test_an_upgrade_never_hands_the_vips_to_a_member_that_cannot_take_them_nor_restarts_a_stopped_one():
     built = model(LAB, [LAB_VI])
     sick = {"lab-lb1": holding(held=1), "lab-lb2": holding(haproxy="down")}
-    problems = s.upgrade_plan(built, sick, "", ["lab-lb1", "lab-lb2"])["problems"]
-    assert [p["problem"] for p in problems] == [
-        "hapair_upgrade_nodes=lab-lb1: no other member can take its VIPs while it is upgraded "
+    problems = [p["problem"] for p in s.upgrade_plan(built, sick, ["lab-lb1", "lab-lb2"])["problems"]]
+    assert problems == [
+        # A restart would start what was stopped: lab-lb2 would take part in the elections again.
+        "upgrade.yml cannot upgrade lab-lb2 safely: HAProxy is down there. Repair it (site.yml), or leave it "
+        "out with hapair_upgrade_nodes.",
+        "upgrade.yml, upgrading lab-lb1: no other member can take its VIPs while it is upgraded "
         "(lab-lb2: HAProxy is down there); release or repair one first."]
+
+
+def test_maintenance_takes_on_or_off_in_any_spelling_and_refuses_others():
+    built = model(LAB, [LAB_VI])
+    assert s.maintenance_plan(built, {}, "lab-lb1", "on") == s.maintenance_plan(built, {}, "lab-lb1", True)
+    assert s.maintenance_plan(built, {}, "lab-lb1", "0")["steps"][0]["enforce"] is False
+    assert s.maintenance_plan(built, {}, "lab-lb1", "maybe")["problems"][0]["problem"] == (
+        "hapair_maintenance=maybe: give on or off (-e hapair_node=NODE -e hapair_maintenance=on).")
+    assert "hapair_maintenance is not given" in s.maintenance_plan(built, {}, "lab-lb1", None)["problems"][0]["problem"]
