@@ -7,10 +7,11 @@ import time
 from hapair_harness import PROBE_INTERVAL, Probe
 
 
-def probe_with(pattern):
-    """A probe whose results are one per PROBE_INTERVAL: '.' succeeded, 'x' failed."""
+def probe_with(pattern, took=0.0):
+    """A probe whose results are one per PROBE_INTERVAL: '.' succeeded, 'x' failed; each took
+    `took` seconds."""
     probe = Probe(target=("127.0.0.1", 9))
-    probe.results = [(i * PROBE_INTERVAL, mark == ".") for i, mark in enumerate(pattern)]
+    probe.results = [(i * PROBE_INTERVAL, mark == ".", i * PROBE_INTERVAL + took) for i, mark in enumerate(pattern)]
     return probe
 
 
@@ -18,6 +19,26 @@ def test_one_outage_is_its_first_failure_to_the_first_success_after_it():
     summary = probe_with("....xxxxx....").summary()
     assert abs(summary["outage"] - 5 * PROBE_INTERVAL) < 1e-9
     assert (summary["failed"], summary["sent"], summary["windows"]) == (5, 13, 1)
+
+
+def test_an_outage_ends_when_the_first_success_was_answered():
+    # Each sent during the move waited 0.3 s (its packets queued until the new holder announced
+    # the VIP): the service was back only then.
+    probe = probe_with("....xxxxx....", took=0.3)
+    assert abs(probe.summary()["outage"] - (5 * PROBE_INTERVAL + 0.3)) < 1e-9
+    # A later one answered at once: the service was back at that answer.
+    started, _, _ = probe.results[10]
+    probe.results[10] = (started, True, started + 0.01)
+    assert abs(probe.summary()["outage"] - (6 * PROBE_INTERVAL + 0.01)) < 1e-9
+
+
+def test_a_probe_stops_by_itself_at_its_bound_and_says_so():
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    with Probe(target=("127.0.0.1", port), max_seconds=0.05) as probe:
+        time.sleep(0.3)
+    assert probe.summary()["cut_short"] and probe.summary()["sent"] <= 7
 
 
 def test_an_outage_broken_by_successes_spans_all_its_failures():

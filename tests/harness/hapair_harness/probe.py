@@ -85,13 +85,17 @@ class Probe:
     measure wants it short; a test that asks whether any request fails on a loaded machine gives
     more). Each failure is counted by its kind (TimeoutError, ConnectionRefusedError, HTTP 503...)."""
 
-    def __init__(self, target, timeout=PROBE_TIMEOUT, send=None):
+    def __init__(self, target, timeout=PROBE_TIMEOUT, send=None, max_seconds=PROBE_MAX_SECONDS):
         self.target = target
         self.timeout = timeout
+        # The hard bound: a probe stops by itself after this long (summary's cut_short says so).
+        self.max_seconds = max_seconds
+        self.cut_short = False
         # How one request is sent: request() by default; an HTTPS probe passes a partial of
         # https_request() with its name and context.
         self.send = send or request
-        self.results: list[tuple[float, bool]] = []
+        # (when it started, whether it succeeded, when it ended), on the monotonic clock.
+        self.results: list[tuple[float, bool, float]] = []
         self.errors: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -104,15 +108,19 @@ class Probe:
             error = None if status == 200 else f"HTTP {status}"
         except (OSError, http.client.HTTPException) as failure:
             error = type(failure).__name__
+        ended = time.monotonic()
         with self._lock:
-            self.results.append((started, error is None))
+            self.results.append((started, error is None, ended))
             if error:
                 self.errors[error] += 1
 
     def _run(self):
         start = time.monotonic()
         tick = start
-        while not self._stop.is_set() and time.monotonic() - start < PROBE_MAX_SECONDS:
+        while not self._stop.is_set():
+            if time.monotonic() - start >= self.max_seconds:
+                self.cut_short = True
+                break
             self._pool.submit(self._one, time.monotonic())
             tick += PROBE_INTERVAL
             time.sleep(max(0.0, tick - time.monotonic()))
@@ -130,21 +138,27 @@ class Probe:
         """Some probe failed, and probes have succeeded for `settled` seconds since the last
         failure (longer than a probe may take, so none still in flight can fail)."""
         results = self.snapshot()
-        failed = [t for t, ok in results if not ok]
-        return bool(failed) and any(ok and t >= failed[-1] + settled for t, ok in results)
+        failed = [t for t, ok, _ in results if not ok]
+        return bool(failed) and any(ok and t >= failed[-1] + settled for t, ok, _ in results)
 
     def outages(self):
-        """Each run of failed probes: (start of its first failure, start of the first success
-        after it, or None when none has succeeded since)."""
-        runs, first = [], None
-        for t, ok in self.snapshot():
-            if not ok and first is None:
-                first = t
-            elif ok and first is not None:
-                runs.append((first, t))
-                first = None
+        """Each run of failed probes, in the order they were sent: (when its first failure was
+        sent, the earliest answer of a success sent after its last failure and before the next
+        failure, or None when none has succeeded since). An answer, not a start: a request sent
+        while the VIP moves can wait, its packets queued in the kernel or its SYN retransmitted,
+        and succeed later than requests sent after it; the service was back at the first answer."""
+        runs, first, back = [], None, None
+        for t, ok, ended in self.snapshot():
+            if not ok:
+                if back is not None:
+                    runs.append((first, back))
+                    first, back = None, None
+                if first is None:
+                    first = t
+            elif first is not None:
+                back = ended if back is None else min(back, ended)
         if first is not None:
-            runs.append((first, None))
+            runs.append((first, back))
         return runs
 
     def snapshot(self):
@@ -152,8 +166,8 @@ class Probe:
             return sorted(self.results)
 
     def summary(self):
-        """The outage: from the first failed probe to the first success after the last failed
-        one (None if none has succeeded since); the failed probes; the probes sent; and how many
+        """The outage: from the start of the first failed probe to the answer of the first success
+        after the last failed one (None if none has succeeded since); the failed probes; the probes sent; and how many
         runs of failures (windows) the outage broke into; the failures by kind. A killed container
         does not go silent at once: probes can fail, succeed and fail again before the BACKUP takes
         over, and the outage spans all of it."""
@@ -165,5 +179,5 @@ class Probe:
             outage = None
         else:
             outage = runs[-1][1] - runs[0][0]
-        return {"outage": outage, "failed": sum(1 for _, ok in results if not ok), "sent": len(results),
-                "windows": len(runs), "errors": dict(self.errors)}
+        return {"outage": outage, "failed": sum(1 for _, ok, _ in results if not ok), "sent": len(results),
+                "windows": len(runs), "errors": dict(self.errors), "cut_short": self.cut_short}
