@@ -55,7 +55,8 @@ lint:
 molecule:
 	scripts/molecule-all.sh
 
-# Failover, reloads and converge times on the lab; writes docs/benchmarks.md (about 5 minutes).
+# Failover (with timelines), planned moves, reloads and converge times on the lab; writes
+# docs/benchmarks.md and docs/benchmarks/ (about 30 minutes).
 bench: collection
 	python scripts/bench.py
 

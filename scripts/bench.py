@@ -3,13 +3,16 @@
 
 What it measures, each against the brief's targets:
   * site.yml on the lab: a fresh converge (new containers) and an unchanged re-run;
-  * failover through the VIP for three failure kinds (crash of the MASTER container, clean
-    stop of keepalived, HAProxy death that sticks), each repeated --runs times: the outage
-    (from the first failed probe to the first successful one after the last failed one) and the
-    failed requests;
+  * failover through the VIP for four failure kinds (crash of the MASTER container, clean
+    stop of keepalived, HAProxy death that sticks, the MASTER cut off from its backends), each
+    repeated --runs times: the outage (from the first failed probe to the first successful one
+    after the last failed one) and the failed requests; a timeline picture of each kind's median
+    run (docs/benchmarks/timeline-*.png: requests over time, each node's VRRP state);
+  * planned moves under load: switchover.yml, maintenance.yml, backend.yml (drain) and
+    upgrade.yml (a rolling restart of both daemons), failed requests per move;
   * HAProxy reloads under load: failed requests during five `systemctl reload haproxy`.
   * the fast profile (keepalived_profile: fast, VRRPv3 with 0.1 s adverts): the crash of the
-    MASTER again, then a soak of --soak seconds with every CPU of both nodes kept busy, which
+    MASTER and HAProxy's death again, then a soak of --soak seconds with every CPU of both nodes kept busy, which
     counts the VRRP transitions (there should be none) from the collection's transitions.log
     and from keepalived's journal.
 
@@ -37,6 +40,7 @@ from pathlib import Path
 from cryptography import x509
 from hapair_harness import Probe, holders, http_ok, https_request, kill, node_run, start, tls_context, wait_until
 from hapair_harness.pki import SITE_NAME, write_scenario_set
+from hapair_harness.timeline import draw
 
 ROOT = Path(__file__).resolve().parents[1]
 NET = "192.168.213"
@@ -109,27 +113,87 @@ def cutoff_restore():
          check=False)
 
 
+# Each failure kind: (inject, restore, the name of its timeline picture).
 KINDS = {
-    "crash of the MASTER (SIGKILL of its container)": (crash_inject, crash_restore),
-    "clean stop of keepalived on the MASTER": (stop_inject, stop_restore),
-    "HAProxy death on the MASTER (SIGKILL, no restart)": (haproxy_inject, haproxy_restore),
-    "MASTER cut off from its backends (its traffic to them dropped)": (cutoff_inject, cutoff_restore),
+    "crash of the MASTER (SIGKILL of its container)": (crash_inject, crash_restore, "crash"),
+    "clean stop of keepalived on the MASTER": (stop_inject, stop_restore, "stop"),
+    "HAProxy death on the MASTER (SIGKILL, no restart)": (haproxy_inject, haproxy_restore, "haproxy-death"),
+    "MASTER cut off from its backends (its traffic to them dropped)": (cutoff_inject, cutoff_restore, "cut-off"),
 }
+TIMELINES = ROOT / "docs" / "benchmarks"
+STATE_LINE = re.compile(r"Entering (\w+) STATE")
+
+
+def vrrp_states(name, since, until):
+    """A node's VRRP states between since and until (epoch seconds), from keepalived's journal:
+    [(time, MASTER|BACKUP|FAULT|STOPPED)]; None when the node cannot be read (a killed container)."""
+    done = node(name, f"journalctl -q -o short-unix -u keepalived --since @{int(since)}", check=False)
+    if done.returncode != 0:
+        return None
+    found = []
+    for line in done.stdout.splitlines():
+        try:
+            when = float(line.split(" ", 1)[0])
+        except ValueError:
+            continue
+        entered = STATE_LINE.search(line)
+        if since <= when <= until and (entered or "Stopping keepalived" in line):
+            found.append((when, entered.group(1) if entered else "STOPPED"))
+    return found
+
+
+def finished(summary):
+    """A probe's summary, unless the probe stopped at its hard bound before the run ended (its
+    counts would then miss the end of the run)."""
+    if summary.get("cut_short"):
+        raise RuntimeError(f"the probe stopped at its bound before the run ended: {summary}")
+    return summary
 
 
 def trial(inject, restore):
+    """One failure under the probe: its summary, with the timeline's data (every request, each
+    node's VRRP states, the time of the failure), read before the pair is restored."""
     if not healthy():
         raise RuntimeError("the lab pair is not healthy before the trial (MASTER holding the VIP, traffic flowing)")
     try:
+        # The probe times requests on the monotonic clock; the nodes' journals on the epoch's.
+        offset = time.time() - time.monotonic()
+        begun = time.time()
         with Probe((VIP, 80)) as probe:
             time.sleep(1.0)
+            injected = time.time()
             inject()
             wait_for(probe.recovered_after_failure, TRIAL_RECOVERY_BOUND, 0.05)
             time.sleep(1.0)
-        return probe.summary()
+        ended = time.time()
+        states = {}
+        for name, first in ((MASTER, "MASTER"), (BACKUP, "BACKUP")):
+            found = vrrp_states(name, begun, ended)
+            states[name] = [(begun, first)] + (found if found is not None else [(injected, "STOPPED")])
+        # A success when it was answered, a failure when it was sent: what the outage counts.
+        requests = [((ended if ok else started) + offset, ok) for started, ok, ended in probe.snapshot()]
+        return {**finished(probe.summary()), "timeline": {"requests": requests, "states": states, "start": begun,
+                                                "end": ended, "injected": injected}}
     finally:
         restore()
         healthy()
+
+
+def draw_timelines(kinds):
+    """Each failure kind's timeline ({kind: (picture name, trial results)}), of its run with the
+    median outage, as docs/benchmarks/timeline-NAME.png: {kind: path}."""
+    TIMELINES.mkdir(parents=True, exist_ok=True)
+    drawn = {}
+    for kind, (name, results) in kinds.items():
+        # An outage that never ended ranks last.
+        ranked = sorted(range(len(results)), key=lambda i: (results[i]["outage"] is None, results[i]["outage"] or 0))
+        run = ranked[len(ranked) // 2]
+        data = results[run]["timeline"]
+        path = TIMELINES / f"timeline-{name}.png"
+        draw(path, f"{kind}, run {run + 1}: outage {fmt(results[run]['outage'])}", data["requests"], data["states"],
+             data["start"], data["end"], marks=[(data["injected"], "failure")])
+        drawn[kind] = path
+    return drawn
 
 
 def trials(kind, inject, restore, runs):
@@ -158,9 +222,10 @@ def reload_under_load(reloads=5):
 def planned_moves(runs):
     """Day-2 moves under a new connection every 10 ms, each run: a switchover to the BACKUP and
     back (switchover.yml), maintenance on the MASTER and its release (maintenance.yml), and a
-    drain of a backend server and its return (backend.yml).
-    Failed requests per move, and the playbook's seconds."""
-    moves = {"switchover": [], "maintenance": [], "backend": []}
+    drain of a backend server and its return (backend.yml), then a rolling upgrade that restarts
+    both daemons on both nodes (upgrade.yml with hapair_upgrade_restart: the lab's packages are
+    the newest). Failed requests per move, and the playbook's seconds."""
+    moves = {"switchover": [], "maintenance": [], "backend": [], "upgrade": []}
     for run in range(1, runs + 1):
         if not healthy():
             raise RuntimeError("the lab pair is not healthy before the planned moves")
@@ -177,10 +242,18 @@ def planned_moves(runs):
                     time.sleep(0.5)
                     seconds, _ = run_site(*args, playbook=playbook)
                     time.sleep(0.5)
-                moves[kind].append({**probe.summary(), "seconds": seconds})
+                moves[kind].append({**finished(probe.summary()), "seconds": seconds})
                 print(f"==> {kind} {' '.join(args[1::2])}, run {run}: {moves[kind][-1]['failed']} failed of "
                       f"{moves[kind][-1]['sent']} ({seconds:.1f} s)", flush=True)
             healthy()
+        with Probe((VIP, 80), max_seconds=600) as probe:
+            time.sleep(0.5)
+            seconds, _ = run_site("-e", "hapair_upgrade_restart=true", playbook="upgrade.yml")
+            time.sleep(0.5)
+        moves["upgrade"].append({**finished(probe.summary()), "seconds": seconds})
+        print(f"==> upgrade, run {run}: {moves['upgrade'][-1]['failed']} failed of {moves['upgrade'][-1]['sent']} "
+              f"({seconds:.1f} s)", flush=True)
+        healthy()
     return moves
 
 
@@ -338,7 +411,7 @@ def machine():
     return f"{platform.machine()}, {os.cpu_count()} cores{mem}, kernel {platform.release()}"
 
 
-def write_report(path, runs, timings, failover, reload, rotation, kv, hv, fast, soaked, moves):
+def write_report(path, runs, timings, failover, reload, rotation, kv, hv, fast, soaked, moves, timelines):
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Benchmarks",
@@ -353,10 +426,12 @@ def write_report(path, runs, timings, failover, reload, rotation, kv, hv, fast, 
         "2 s, weight -20, fall 2, rise 2 (MASTER 250 -> 230 < BACKUP 240) for one that stops answering.",
         "",
         "Probe: a client on the host opens a new TCP connection to the VIP and sends `GET /` every",
-        "10 ms (timeout 0.5 s). Outage: from the first failed probe to the first successful one after",
-        "the last failed one. A killed container does not go silent at once: for up to 0.3 s some",
-        "probes still succeed between failed ones, so the outage can span several runs of failures",
-        "(windows), and failed x 10 ms can be shorter than it. Failed: all the failed probes in the trial.",
+        "10 ms (timeout 0.5 s). Outage: from the start of the first failed probe to the answer of the",
+        "first successful one after the last failed one (a request sent while the VIP moves can wait in",
+        "the kernel for the new holder's announcement: the service is back when it is answered). A",
+        "killed container does not go silent at once: for up to 0.3 s some probes still succeed",
+        "between failed ones, so the outage can span several runs of failures (windows), and failed x",
+        "10 ms can be shorter than it. Failed: all the failed probes in the trial.",
         "",
         "## site.yml on the lab pair",
         "",
@@ -388,6 +463,17 @@ def write_report(path, runs, timings, failover, reload, rotation, kv, hv, fast, 
         "Targets for a crash: service back in <= 3.5 s with the default profile (the best public",
         "roles: ~3.4 s), and in <= 0.4 s with the fast profile.",
         "",
+        "## Failover timelines",
+        "",
+        "Each failure kind's run with the median outage: the requests through the VIP over time (green",
+        "succeeded, drawn when answered; red failed, drawn when sent; grey, none), each node's VRRP",
+        "state underneath (from keepalived's journal; a killed container's is STOPPED from the failure",
+        "on), 0 s the failure.",
+        "",
+    ]
+    for kind, picture in timelines.items():
+        lines += [f"![{kind}]({picture.relative_to(path.parent).as_posix()})", ""]
+    lines += [
         "## HAProxy reloads under load",
         "",
         "| run | requests sent | failed | target |",
@@ -406,7 +492,8 @@ def write_report(path, runs, timings, failover, reload, rotation, kv, hv, fast, 
     ]
     for kind, label in (("switchover", "switchover.yml to the BACKUP, and back"),
                         ("maintenance", "maintenance.yml on the MASTER on, then off"),
-                        ("backend", "backend.yml: drain of web2 (waits for its sessions), then ready")):
+                        ("backend", "backend.yml: drain of web2 (waits for its sessions), then ready"),
+                        ("upgrade", "upgrade.yml, both daemons restarted on both nodes, BACKUP first (one move per run)")):
         results = moves[kind]
         failed = [r["failed"] for r in results]
         lines.append(f"| {label} | {median(failed):g} / {max(failed)} | {', '.join(str(f) for f in failed)} "
@@ -464,7 +551,8 @@ def main():
           f"re-run {timings['rerun']:.1f} s (changed={timings['rerun_changed']})", flush=True)
     kv, hv = versions()
 
-    failover = {kind: trials(kind, inject, restore, args.runs) for kind, (inject, restore) in KINDS.items()}
+    failover = {kind: trials(kind, inject, restore, args.runs) for kind, (inject, restore, _) in KINDS.items()}
+    pictures = {kind: (name, failover[kind]) for kind, (_, _, name) in KINDS.items()}
 
     print("==> planned moves under load: switchover.yml and maintenance.yml", flush=True)
     moves = planned_moves(args.runs)
@@ -481,8 +569,10 @@ def main():
     kind = "crash of the MASTER, fast profile (VRRPv3, 0.1 s adverts)"
     try:
         fast = {kind: trials(kind, crash_inject, crash_restore, args.runs)}
+        pictures[kind] = ("fast-crash", fast[kind])
         kind = "HAProxy death on the MASTER, fast profile"
         fast[kind] = trials(kind, haproxy_inject, haproxy_restore, args.runs)
+        pictures[kind] = ("fast-haproxy-death", fast[kind])
         soaked = None
         if args.soak > 0:
             print(f"==> {args.soak} s soak of the fast profile under CPU stress", flush=True)
@@ -492,7 +582,8 @@ def main():
         print("==> back to the default profile", flush=True)
         run_site()
 
-    write_report(args.output, args.runs, timings, failover, reload, rotation, kv, hv, fast, soaked, moves)
+    timelines = draw_timelines(pictures)
+    write_report(args.output, args.runs, timings, failover, reload, rotation, kv, hv, fast, soaked, moves, timelines)
     print(f"==> wrote {args.output.relative_to(ROOT)}")
     print(args.output.read_text())
 
