@@ -29,6 +29,11 @@ def brief(summary, bound=0.5):
     return not summary["cut_short"] and summary["outage"] is not None and summary["outage"] < bound
 
 
+def told(summary):
+    """A probe's summary whole, the failures by kind first (pytest cuts a long dict short)."""
+    return f"failures by kind {summary['errors']}; {summary}"
+
+
 def switchover(*args):
     rc, out = run_playbook("hapair.loadbalancer.switchover", *args)
     assert rc == 0, out[-3000:]
@@ -64,7 +69,7 @@ def test_a_planned_switchover_moves_every_vip_there_and_back(settled):
         # The new MASTER announces itself before the old one lets go: never a gap to wait out (a
         # request in flight at that very moment may still be reset, and an instance without
         # preemption has a gap of a skew time: make bench counts those).
-        assert summary["sent"] > 100 and brief(summary), summary
+        assert summary["sent"] > 100 and brief(summary), told(summary)
     # From: away from the holder, which stays the last resort (avoid).
     switchover("-e", f"hapair_switchover_from={first}")
     assert served(lbs, VIP, other), holders(lbs)
@@ -87,7 +92,7 @@ def test_maintenance_holds_across_a_reboot_and_release_returns_the_vip(settled):
     switchover("-e", f"hapair_switchover_to={LB1}")
     with Probe(target=(VIP, 80)) as probe:
         maintenance(LB1, "on")
-    assert brief(probe.summary()), probe.summary()
+    assert brief(probe.summary()), told(probe.summary())
     assert served(lbs, VIP, LB2), holders(lbs)
     status = vip_status(LB1, expect="fault")
     assert not status.get("failed") and status["standing"] == "maintenance", status
@@ -157,7 +162,7 @@ def test_a_rolling_upgrade_hands_each_nodes_vips_over_before_its_daemons_restart
         rc, out = run_playbook("hapair.loadbalancer.upgrade", "-e", "hapair_upgrade_restart=true")
     assert rc == 0 and f"Upgrading, one at a time: {other}, {first}." in out, out[-3000:]
     summary = probe.summary()
-    assert summary["sent"] > 100 and brief(summary), summary
+    assert summary["sent"] > 100 and brief(summary), told(summary)
     after = {node: started(lbs, node) for node in LB_NODES}
     # Both daemons restarted everywhere, the BACKUP first; the holder had handed its VIP over
     # when its keepalived stopped.
