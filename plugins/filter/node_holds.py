@@ -127,6 +127,14 @@ def node_read_union(manages):
     out = {key: [] for key in READ_LISTS + ("restore",)}
     out["iptables"] = False
     out["persist"] = []
+    # One listen for VRRP adverts: every interface named, for the longest time asked.
+    out["vrrp_scan"] = {}
+    for item in manages or []:
+        scan = (item or {}).get("vrrp_scan") or {}
+        if scan.get("seconds"):
+            interfaces = sorted(set(out["vrrp_scan"].get("interfaces", [])) | set(scan.get("interfaces") or []))
+            out["vrrp_scan"] = {"interfaces": interfaces,
+                                "seconds": max(float(scan["seconds"]), out["vrrp_scan"].get("seconds", 0.0))}
     for item in manages or []:
         for key in READ_LISTS + ("restore",):
             for value in (item or {}).get(key) or []:

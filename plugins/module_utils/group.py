@@ -396,8 +396,19 @@ def build(members, inputs, facts):
         address = _own_ipv4(facts_of[member], interface) or _own_ipv6(facts_of[member], interface, group_vips)
         peers.append({"name": member, "address": canonical_address(address) if address else None})
     return {"members": members, "missing_facts": missing, "nodes": nodes, "vips": vips,
-            "member_addresses": sorted(member_addresses),
+            "member_addresses": sorted(member_addresses), "host_addresses": _host_addresses(facts_of, members),
             "own_addresses": {m: _primary_addresses(facts_of[m]) for m in members}, "peers": peers}
+
+
+def _host_addresses(facts_of, members):
+    """Every address the members' facts list, on any interface: a source of VRRP adverts that is
+    one of them is the group's own (an address this run changes still sends until it does)."""
+    out = set()
+    for member in members:
+        facts = facts_of.get(member) or {}
+        for address in list(facts.get("all_ipv4_addresses") or []) + list(facts.get("all_ipv6_addresses") or []):
+            out.add(canonical_address(address))
+    return sorted(a for a in out if a)
 
 
 def _primary_addresses(facts):

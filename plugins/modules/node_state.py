@@ -74,6 +74,23 @@ options:
         C(ip6tables-save -t filter) print them.
     type: bool
     default: false
+  vrrp_scan:
+    description:
+      - Listen for VRRP adverts while the rest is read, as M(hapair.loadbalancer.vrrp_scan) does,
+        and report them in RV(state.vrrp_scan). Empty, the default, or O(vrrp_scan.seconds=0) for
+        no listening.
+    type: dict
+    default: {}
+    suboptions:
+      interfaces:
+        description: The interfaces to listen on; empty for all.
+        type: list
+        elements: str
+        default: []
+      seconds:
+        description: How long to listen, at most 60.
+        type: float
+        default: 0
 attributes:
   check_mode:
     support: full
@@ -156,9 +173,18 @@ state:
         - Only with O(iptables=true).
       type: list
       elements: str
+    vrrp_scan:
+      description:
+        - What the listener heard, as M(hapair.loadbalancer.vrrp_scan) returns it (C(heard),
+          C(frames), C(seconds), C(interfaces)), and C(error), why it could not listen, or null.
+        - Only with O(vrrp_scan.seconds) above 0.
+      type: dict
 """
 
+import threading
+
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.hapair.loadbalancer.plugins.module_utils import vrrp_wire
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.node_read import (
     file_state, iptables_read, link_target, listing, packages, read_text, script_refusal, services, sysctl, users,
 )
@@ -177,10 +203,20 @@ def main():
             listings=dict(type="list", elements="path", default=[]),
             links=dict(type="list", elements="path", default=[]),
             iptables=dict(type="bool", default=False),
+            vrrp_scan=dict(type="dict", default={}, options=dict(
+                interfaces=dict(type="list", elements="str", default=[]),
+                seconds=dict(type="float", default=0),
+            )),
         ),
         supports_check_mode=True,
     )
     p = module.params
+    # The listener runs beside the reads: the run waits for the longer of the two, not both.
+    scan = p["vrrp_scan"] or {}
+    heard, listener = {}, None
+    if (scan.get("seconds") or 0) > 0:
+        listener = threading.Thread(target=lambda: heard.update(_scan(scan)), daemon=True)
+        listener.start()
     state = {
         "packages": packages(module, p["packages"]),
         "services": services(module, p["services"]),
@@ -199,7 +235,18 @@ def main():
         state["iptables"], failed4 = iptables_read(module)
         state["ip6tables"], failed6 = iptables_read(module, "ip6tables-save")
         state["iptables_failed"] = [family for family, failed in (("ipv4", failed4), ("ipv6", failed6)) if failed]
+    if listener is not None:
+        listener.join()
+        state["vrrp_scan"] = heard
     module.exit_json(changed=False, state=state)
+
+
+def _scan(request):
+    problems = vrrp_wire.interface_problems(request.get("interfaces"))
+    if problems:
+        return {"seconds": request["seconds"], "interfaces": request.get("interfaces") or [], "heard": [], "frames": 0,
+                "error": "; ".join(problems)}
+    return vrrp_wire.scan(min(request["seconds"], vrrp_wire.MAX_SECONDS), request.get("interfaces"))
 
 
 if __name__ == "__main__":

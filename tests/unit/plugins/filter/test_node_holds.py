@@ -42,9 +42,14 @@ def test_the_roles_reads_merge_into_one():
     merged = f.node_read_union([{"packages": ["haproxy"], "files": ["/a"], "restore": [{"path": "/a", "service": "haproxy"}]},
                                 {"packages": ["haproxy", "keepalived"]},
                                 {"iptables": True, "persist": ["netfilter-persistent", "save"]},
-                                {"sysctl": ["k"], "contents": ["/c"], "restore": [{"path": "/c"}]}])
+                                {"sysctl": ["k"], "contents": ["/c"], "restore": [{"path": "/c"}],
+                                 "vrrp_scan": {"interfaces": ["eth1"], "seconds": 2}},
+                                {"vrrp_scan": {"interfaces": ["eth0", "eth1"], "seconds": "3"}}, {"vrrp_scan": {}}])
     # A file to restore is read with its state and its text.
     assert merged == {"packages": ["haproxy", "keepalived"], "services": [], "files": ["/a", "/c"], "contents": ["/c", "/a"],
                       "sysctl": ["k"], "users": [], "scripts": [], "listings": [], "links": [], "iptables": True,
                       "restore": [{"path": "/a", "service": "haproxy"}, {"path": "/c"}],
-                      "persist": ["netfilter-persistent", "save"]}
+                      "persist": ["netfilter-persistent", "save"],
+                      # One listen: every interface asked for, the longest time asked.
+                      "vrrp_scan": {"interfaces": ["eth0", "eth1"], "seconds": 3.0}}
+    assert f.node_read_union([{"packages": ["haproxy"]}])["vrrp_scan"] == {}

@@ -54,6 +54,12 @@ def test_the_lab_pair_multicast():
                               "instance": "VI_1", "master": "lab-lb1"}]
 
 
+def test_every_address_of_every_member_is_the_group_s_own():
+    # A source of VRRP adverts the segment scan (module_utils/vrrp_wire.py) counts as ours.
+    assert model(LAB, [LAB_VI])["host_addresses"] == sorted(
+        {a for name in LAB for key in ("all_ipv4_addresses", "all_ipv6_addresses") for a in facts(name)[name][key]})
+
+
 def test_the_lab_pair_unicast_sends_to_the_other_member_only():
     built = model(LAB, [LAB_VI], unicast=True)
     lb1 = instance_of(built, "lab-lb1", "VI_1")

@@ -6,33 +6,19 @@ import json
 import os
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 from ansible_collections.hapair.loadbalancer.plugins.modules import node_state
 
 
-class Exit(Exception):
-    pass
+@pytest.fixture
+def run(run_module):
+    return lambda **args: run_module(node_state.main, **args)
 
 
-def run(monkeypatch, **args):
-    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
-    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
-
-    def exit_json(self, **kwargs):
-        raise Exit(kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    with pytest.raises(Exit) as caught:
-        node_state.main()
-    return caught.value.args[0]
-
-
-def test_files_report_what_the_template_module_compares(monkeypatch, tmp_path):
+def test_files_report_what_the_template_module_compares(run, monkeypatch, tmp_path):
     config = tmp_path / "haproxy.cfg"
     config.write_text("global\n")
     config.chmod(0o640)
-    result = run(monkeypatch, files=[str(config), str(tmp_path), str(tmp_path / "missing")])
+    result = run(files=[str(config), str(tmp_path), str(tmp_path / "missing")])
     state = result["state"]["files"]
     assert result["changed"] is False
     assert state[str(config)] == {
@@ -43,11 +29,11 @@ def test_files_report_what_the_template_module_compares(monkeypatch, tmp_path):
     assert state[str(tmp_path / "missing")] == {"exists": False}
 
 
-def test_contents_sysctl_and_users(monkeypatch, tmp_path):
+def test_contents_sysctl_and_users(run, monkeypatch, tmp_path):
     conf = tmp_path / "60-test.conf"
     conf.write_text("net.ipv4.ip_nonlocal_bind=1\n")
     live = open("/proc/sys/net/ipv4/ip_forward").read().strip()
-    result = run(monkeypatch, contents=[str(conf), str(tmp_path / "none")],
+    result = run(contents=[str(conf), str(tmp_path / "none")],
                  sysctl=["net.ipv4.ip_forward", "net.ipv4.no_such_thing"], users=["root", "no-such-user-here"])
     state = result["state"]
     assert state["contents"] == {str(conf): "net.ipv4.ip_nonlocal_bind=1\n", str(tmp_path / "none"): None}
@@ -55,36 +41,36 @@ def test_contents_sysctl_and_users(monkeypatch, tmp_path):
     assert state["users"] == {"root": True, "no-such-user-here": False}
 
 
-def test_packages_from_dpkg(monkeypatch):
+def test_packages_from_dpkg(run, monkeypatch):
     # keepalived is installed on this machine for its config checker (scripts/bootstrap.sh).
-    result = run(monkeypatch, packages=["keepalived", "no-such-package-hapair"])
+    result = run(packages=["keepalived", "no-such-package-hapair"])
     assert result["state"]["packages"] == {"keepalived": True, "no-such-package-hapair": False}
 
 
 @pytest.mark.skipif(os.path.isdir("/run/systemd/system"), reason="checks the answer without systemd")
-def test_services_without_systemd_are_reported_down(monkeypatch):
-    result = run(monkeypatch, services=["haproxy"])
+def test_services_without_systemd_are_reported_down(run, monkeypatch):
+    result = run(services=["haproxy"])
     assert result["state"]["services"] == {"haproxy": {"active": False, "enabled": False}}
 
 
-def test_both_filter_tables_are_read_as_the_save_commands_print_them(monkeypatch):
+def test_both_filter_tables_are_read_as_the_save_commands_print_them(run, monkeypatch):
     # iptables is installed on this machine (scripts/bootstrap.sh).
-    result = run(monkeypatch, iptables=True)
+    result = run(iptables=True)
     for key, command in (("iptables", "iptables-save"), ("ip6tables", "ip6tables-save")):
         lines = result["state"][key]
         assert "*filter" in lines and "COMMIT" in lines, (command, lines)
         assert any(line.startswith(":INPUT ") for line in lines), lines
     # Not asked, not read: a caller tells that apart from empty tables.
-    assert not {"iptables", "ip6tables", "iptables_failed"} & set(run(monkeypatch)["state"])
+    assert not {"iptables", "ip6tables", "iptables_failed"} & set(run()["state"])
 
 
-def test_node_holds_agrees_with_what_node_state_read(monkeypatch, tmp_path):
+def test_node_holds_agrees_with_what_node_state_read(run, monkeypatch, tmp_path):
     from ansible_collections.hapair.loadbalancer.plugins.filter.node_holds import node_holds
 
     config = tmp_path / "keepalived.conf"
     config.write_text("global_defs {}\n")
     config.chmod(0o600)
-    result = run(monkeypatch, files=[str(config), str(tmp_path)])
+    result = run(files=[str(config), str(tmp_path)])
     dir_mode = f"{tmp_path.stat().st_mode & 0o7777:04o}"
     assert node_holds(result, str(config), "global_defs {}\n", "0600", "root", "root")
     assert node_holds(result, str(tmp_path), None, dir_mode, "root", "root")
@@ -96,14 +82,14 @@ def test_node_holds_agrees_with_what_node_state_read(monkeypatch, tmp_path):
     assert not node_holds(None, str(config), "global_defs {}\n", "0600", "root", "root")
 
 
-def test_scripts_report_why_keepalived_would_refuse_them(monkeypatch, tmp_path):
+def test_scripts_report_why_keepalived_would_refuse_them(run, monkeypatch, tmp_path):
     hook = tmp_path / "hook"
     hook.write_text("#!/bin/sh\n")
     hook.chmod(0o755)
     plain = tmp_path / "plain"
     plain.write_text("not a program\n")
     plain.chmod(0o644)
-    result = run(monkeypatch, scripts=["/bin/true", str(hook), str(plain), str(tmp_path / "missing")])
+    result = run(scripts=["/bin/true", str(hook), str(plain), str(tmp_path / "missing")])
     scripts = result["state"]["scripts"]
     # Root-owned all the way up and writable by root only: keepalived runs it.
     assert scripts["/bin/true"] is None
@@ -115,7 +101,7 @@ def test_scripts_report_why_keepalived_would_refuse_them(monkeypatch, tmp_path):
     assert scripts[str(tmp_path / 'missing')] == f"{tmp_path / 'missing'} does not exist or is not an executable file"
 
 
-def test_listings_name_the_regular_files_of_a_directory(monkeypatch, tmp_path):
+def test_listings_name_the_regular_files_of_a_directory(run, monkeypatch, tmp_path):
     """The certificate directory as the prune step sees it: regular files only, by name."""
     from ansible_collections.hapair.loadbalancer.plugins.module_utils import tls
 
@@ -124,8 +110,23 @@ def test_listings_name_the_regular_files_of_a_directory(monkeypatch, tmp_path):
     (tmp_path / "notes.txt").write_text("x")
     (tmp_path / "sub.pem").mkdir()
     (tmp_path / "link.pem").symlink_to(tmp_path / "site.pem")
-    state = run(monkeypatch, listings=[str(tmp_path), str(tmp_path / "missing")])["state"]["listings"]
+    state = run(listings=[str(tmp_path), str(tmp_path / "missing")])["state"]["listings"]
     assert state == {str(tmp_path): ["notes.txt", "old.pem", "site.pem"], str(tmp_path / "missing"): None}
     # What the prune step removes: the .pem files no certificate names.
     assert tls.retired_files(state[str(tmp_path)], f"{tmp_path}/", [{"name": "site"}]) == [f"{tmp_path}/old.pem"]
     assert tls.retired_files(None, str(tmp_path), []) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a packet socket needs root")
+def test_the_vrrp_scan_listens_beside_the_reads(run, monkeypatch):
+    import time
+    start = time.monotonic()
+    result = run(sysctl=["net.ipv4.ip_forward"], vrrp_scan={"interfaces": ["lo"], "seconds": 0.5})
+    scan = result["state"]["vrrp_scan"]
+    assert time.monotonic() - start >= 0.5
+    assert (scan["interfaces"], scan["seconds"], scan["error"]) == (["lo"], 0.5, None)
+    # (Another test, run beside this one, may send an advert on loopback meanwhile.)
+    assert all(entry["interface"] == "lo" for entry in scan["heard"])
+    # A name that is no interface is said, not a traceback; without seconds there is no listen.
+    assert "'eth-none' is no network interface" in run(vrrp_scan={"interfaces": ["eth-none"], "seconds": 0.2})["state"]["vrrp_scan"]["error"]
+    assert "vrrp_scan" not in run(sysctl=["net.ipv4.ip_forward"])["state"]
