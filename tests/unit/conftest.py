@@ -112,3 +112,31 @@ def documented(request):
     example = EXAMPLES / request.param / "group_vars" / "lb.yml"
     extra = https_vault(WORK / "docs-https-certs") if request.param == "https" else {}
     return render(example, WORK / f"docs-{request.param}", **VAULT, **extra)
+
+
+class _Exit(Exception):
+    pass
+
+
+@pytest.fixture
+def run_module(monkeypatch):
+    """run_module(main, **args): a module's main() run in the test process with these arguments,
+    Ansible's exit caught -> its result; a failure has failed=True and its msg."""
+    from ansible.module_utils import basic
+    from ansible.module_utils.common.text.converters import to_bytes
+
+    def run(main, **args):
+        monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
+        monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
+
+        def leave(self, **kwargs):
+            raise _Exit(kwargs)
+
+        monkeypatch.setattr(basic.AnsibleModule, "exit_json", leave)
+        monkeypatch.setattr(basic.AnsibleModule, "fail_json", lambda self, **kwargs: leave(self, failed=True, **kwargs))
+        with pytest.raises(_Exit) as caught:
+            main()
+        return caught.value.args[0]
+
+    return run
+
