@@ -13,8 +13,9 @@ jobs=${HAPAIR_MOLECULE_JOBS:-2}
 logs=$root/.cache/molecule-logs
 rm -rf "$logs" && mkdir -p "$logs"
 
-# The three that take longest (in CI: default about 14 min, ipv6 and roles about 6, the others 3).
-first=(default ipv6 roles)
+# The four that take longest (in CI: default about 14 min, three_nodes about 10, ipv6 and roles about 6,
+# the others 3).
+first=(default three_nodes ipv6 roles)
 if (( $# )); then
   scenarios=("$@")
 else

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import LB_NODES, VIP, crash_bound, holders, http_get, kill, run_site, running, start, wait_until
+from conftest import LB_NODES, VIP, crash_bound, holders, http_get, kill, run_site, running, start, vip_status, wait_until
 from cryptography import x509
 from hapair_harness import Probe, https_request, tls_context
 from hapair_harness import http_get as hapair_get
@@ -133,6 +133,18 @@ def test_a_backend_whose_certificate_does_not_verify_is_taken_out(lbs):
         rc, out = run_site()
         assert rc == 0, out[-3000:]
     assert wait_until(lambda: (get() or [None])[0] == 200, timeout=30)[0], get()
+    # Both nodes' HAProxy checks failed meanwhile (503: no server up), each at its own moment: each
+    # node gets its weight back after its own rise, and the VIP moves to the BACKUP and back (after
+    # the MASTER's down timer) if the BACKUP's comes first. The next test's probe must not see that.
+    assert wait_until(lambda: all(checks_settled(node) for node in LB_NODES) and holders(lbs) == [LB_NODES[0]],
+                      timeout=45, interval=0.5)[0], [vip_status(node) for node in LB_NODES]
+
+
+def checks_settled(node):
+    """Every VIP of the node at its base priority (no check weight applied) in keepalived's view."""
+    status = vip_status(node)
+    return not status.get("failed") and all(v.get("effective_priority") == v.get("base_priority")
+                                            for v in status.get("vips") or [])
 
 
 def test_a_new_certificate_is_served_after_a_rollout_without_a_failed_request(lbs):
