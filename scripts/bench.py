@@ -11,6 +11,9 @@ What it measures, each against the brief's targets:
   * planned moves under load: switchover.yml, maintenance.yml, backend.yml (drain) and
     upgrade.yml (a rolling restart of both daemons), failed requests per move;
   * HAProxy reloads under load: failed requests during five `systemctl reload haproxy`.
+  * changes to what the adverts carry (VIPs, advert_int, password, VRID, transport), each applied
+    by site.yml under load: seconds with two VIP holders, with none, failed requests
+    (--part advert-changes measures only these, on the running lab).
   * the fast profile (keepalived_profile: fast, VRRPv3 with 0.1 s adverts): the crash of the
     MASTER and HAProxy's death again, then a soak of --soak seconds with every CPU of both nodes kept busy, which
     counts the VRRP transitions (there should be none) from the collection's transitions.log
@@ -39,6 +42,7 @@ from pathlib import Path
 
 from cryptography import x509
 from hapair_harness import Probe, holders, http_ok, https_request, kill, node_run, start, tls_context, wait_until
+from hapair_harness.changes import advert_kinds, configured_vips, measure
 from hapair_harness.pki import SITE_NAME, write_scenario_set
 from hapair_harness.timeline import draw
 
@@ -303,18 +307,86 @@ def rotation_under_load():
     return {**probe.summary(), "rollout": seconds, "rotated": rotated}
 
 
-def run_site(*args, playbook="site.yml"):
-    """Run site.yml (or another of the collection's playbooks) on the lab: (seconds, changed count)."""
-    start = time.monotonic()
+def playbook_run(*args, playbook="site.yml"):
+    """Run site.yml (or another of the collection's playbooks) on the lab: (returncode, output)."""
     done = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", str(INVENTORY), str(ROOT / "playbooks" / playbook), *args],
         capture_output=True, text=True, timeout=900,
     )
+    return done.returncode, done.stdout + done.stderr
+
+
+def run_site(*args, playbook="site.yml"):
+    """Run site.yml (or another of the collection's playbooks) on the lab: (seconds, changed count)."""
+    start = time.monotonic()
+    rc, output = playbook_run(*args, playbook=playbook)
     seconds = time.monotonic() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"{playbook} failed:\n{done.stdout[-3000:]}")
-    changed = sum(int(n) for n in re.findall(r"changed=(\d+)", done.stdout))
+    if rc != 0:
+        raise RuntimeError(f"{playbook} failed:\n{output[-3000:]}")
+    changed = sum(int(n) for n in re.findall(r"changed=(\d+)", output))
     return seconds, changed
+
+
+ADVERT_SECTION = "## Changes to what the adverts carry"
+
+
+def advert_changes():
+    """Each kind of change to what the adverts carry, applied by site.yml to the lab under load
+    (hapair_harness.changes); the lab ends as it started, also on error."""
+    base = {"name": "VI_1", "virtual_router_id": 51, "vips": [f"{VIP}/24"]}
+    extra = f"{NET}.105"
+    results = {}
+    try:
+        for kind, variables in advert_kinds(base, "lab-vrrp", f"{extra}/24"):
+            result = measure(lambda: playbook_run("-e", json.dumps(variables)), [MASTER, BACKUP], [VIP, extra], (VIP, 80),
+                             configured_vips(variables))
+            if result["rc"] != 0:
+                raise RuntimeError(f"site.yml failed for {kind}:\n{result['output'][-3000:]}")
+            results[kind] = result
+            print(f"    {kind}: two holders {result['two']:.3f} s, none {result['none']:.3f} s, "
+                  f"failed {result['failed']} of {result['sent']}", flush=True)
+    finally:
+        run_site()
+    return results
+
+
+def advert_lines(results):
+    lines = [
+        ADVERT_SECTION,
+        "",
+        "site.yml applies each change in turn to the lab pair (each builds on the one before; the last",
+        "puts the first configuration back) while every node's address events (`ip -ts monitor address`)",
+        "say who holds each VIP and a request goes through the VIP every 10 ms. Such a change is staged on",
+        "every node and committed on all of them at one moment, the holder first and the other node one",
+        "advert interval later (docs/architecture.md, Safe changes). Seconds with two holders and with",
+        "none are the longest of the VIP and of a second VIP (.105, while it exists).",
+        "",
+        "| change | two holders | no holder | failed requests | measured (site.yml, then settling) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for kind, result in results.items():
+        lines.append(f"| {kind} | {result['two']:.3f} s | {result['none']:.3f} s | {result['failed']} of {result['sent']} "
+                     f"| {result['seconds']:.0f} s |")
+    lines += [
+        "",
+        "A new VRID is a new VRRP group, and a new transport a new way for the adverts to travel: the",
+        "holder's new instance starts anew and takes the VIP after its down timer (three adverts, at the",
+        "interval of the moment, and the skew), a gap with no holder that the order keeps from ever",
+        "becoming two holders. The target is 0 s with two holders for every kind.",
+        "",
+    ]
+    return lines
+
+
+def replace_section(text, heading, lines):
+    """text with the section under heading (up to the next "## ") replaced by lines, or them
+    appended."""
+    if heading not in text:
+        return text.rstrip("\n") + "\n\n" + "\n".join(lines)
+    start = text.index(heading)
+    end = text.find("\n## ", start + len(heading))
+    rest = text[end + 1:] if end >= 0 else ""
+    return text[:start] + "\n".join(lines) + ("\n" + rest if rest else "")
 
 
 def converge_timings():
@@ -541,9 +613,17 @@ def main():
     parser.add_argument("--runs", type=int, default=3, help="trials per failure kind (at least 3)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--soak", type=int, default=600, help="seconds of the fast profile's CPU-stress soak (0: skip)")
+    parser.add_argument("--part", choices=["advert-changes"],
+                        help="measure only this part, on the running lab (scripts/lab.sh up), and replace its section of --output")
     args = parser.parse_args()
     if args.runs < 3:
         parser.error("--runs must be at least 3")
+    if args.part == "advert-changes":
+        print("==> changes to what the adverts carry, under load", flush=True)
+        run_site()
+        args.output.write_text(replace_section(args.output.read_text(), ADVERT_SECTION, advert_lines(advert_changes())))
+        print(f"==> replaced its section of {args.output.relative_to(ROOT)}")
+        return 0
 
     print("==> site.yml on a fresh lab, then an unchanged re-run", flush=True)
     timings = converge_timings()
@@ -556,6 +636,9 @@ def main():
 
     print("==> planned moves under load: switchover.yml and maintenance.yml", flush=True)
     moves = planned_moves(args.runs)
+
+    print("==> changes to what the adverts carry, under load", flush=True)
+    adverts = advert_changes()
 
     reload = reload_under_load()
     print(f"==> 5 reloads under load: {reload['failed']} failed of {reload['sent']}", flush=True)
@@ -584,6 +667,7 @@ def main():
 
     timelines = draw_timelines(pictures)
     write_report(args.output, args.runs, timings, failover, reload, rotation, kv, hv, fast, soaked, moves, timelines)
+    args.output.write_text(replace_section(args.output.read_text(), ADVERT_SECTION, advert_lines(adverts)))
     print(f"==> wrote {args.output.relative_to(ROOT)}")
     print(args.output.read_text())
 

@@ -20,7 +20,7 @@ description:
   - The same plugin file provides C(group_models) (the model of each named group),
     C(group_missing_facts) (the members whose network facts are
     missing), C(group_firewall_rules), C(group_missing_rules), C(group_stale_rules),
-    C(group_delete_argv), C(group_restore_input), C(group_chain_problem), C(group_bad_addresses), C(group_sysctls), C(group_adverts), C(group_advert_conflicts), C(group_password_changes), C(group_bind_sysctls), C(group_listeners), C(group_frontend_ports), C(group_holders) (who holds a VIP, from vip_status reports) and C(group_status_lines) (status.yml's table).
+    C(group_delete_argv), C(group_restore_input), C(group_chain_problem), C(group_bad_addresses), C(group_sysctls), C(group_adverts), C(group_advert_conflicts), C(group_password_changes), C(group_advert_changes) (what a run changes in a node's adverts), C(group_commit_delay) (when a node commits a staged keepalived.conf), C(group_bind_sysctls), C(group_listeners), C(group_frontend_ports), C(group_holders) (who holds a VIP, from vip_status reports) and C(group_status_lines) (status.yml's table).
 author:
   - hapair.loadbalancer maintainers
 positional: hostvars, settings, me
@@ -58,6 +58,7 @@ import base64
 import json
 
 from ansible_collections.hapair.loadbalancer.plugins.module_utils import group
+from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import config_advert_ints, config_passwords
 
 
 def _vars_of(hostvars, member):
@@ -212,18 +213,24 @@ def group_bind_sysctls(model, frontends, transparent=False):
     return group.bind_sysctls(model, frontends, transparent)
 
 
-def group_password_changes(model, slurped, instances, auth_pass):
-    """[{instance, member}]: the PASS instances whose password this run writes differently from
-    what a member outside the run (its keepalived.conf, as ansible.builtin.slurp read it) uses.
-    Answers only whether they differ: no password, nor anything derived from one, comes out."""
-    from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import config_passwords
-
+def _wanted_passwords(model, instances, auth_pass, me=None):
+    """{instance: the password this run writes} for the group's PASS instances, or for member
+    me's alone (the model holds none: they come from the calling host's keepalived_instances and
+    keepalived_auth_pass, so me is the calling host)."""
     wanted = {}
-    for me in (model or {}).get("members") or []:
+    for me in [me] if me else (model or {}).get("members") or []:
         for inst in (((model or {}).get("nodes") or {}).get(me) or {}).get("instances") or []:
             if inst["auth_type"] == "PASS" and inst["name"] not in wanted:
                 own = inst["auth_pass_from"] == "instance"
                 wanted[inst["name"]] = str((instances or [])[inst["index"]].get("auth_pass") if own else auth_pass)
+    return wanted
+
+
+def group_password_changes(model, slurped, instances, auth_pass):
+    """[{instance, member}]: the PASS instances whose password this run writes differently from
+    what a member outside the run (its keepalived.conf, as ansible.builtin.slurp read it) uses.
+    Answers only whether they differ: no password, nor anything derived from one, comes out."""
+    wanted = _wanted_passwords(model, instances, auth_pass)
     out = []
     for member, text in _slurped(slurped):
         running = config_passwords(text or "")
@@ -231,6 +238,27 @@ def group_password_changes(model, slurped, instances, auth_pass):
             if running[name] != wanted[name]:
                 out.append({"instance": name, "member": member})
     return out
+
+
+def group_advert_changes(model, me, node_state, config_file, adverts_file, instances, auth_pass):
+    """What this run changes in node me's adverts (module_utils/group.py: advert_changes), from
+    the group's read of the node (node_state's result: the text of its keepalived.conf and of
+    its adverts record). No password, nor anything derived from one, comes out."""
+    contents = ((node_state or {}).get("state") or {}).get("contents") or {}
+    try:
+        recorded = json.loads(contents.get(adverts_file) or "null")
+    except ValueError:
+        recorded = None
+    running = config_passwords(contents.get(config_file) or "")
+    return group.advert_changes(model, me, recorded if isinstance(recorded, dict) else None, running,
+                                _wanted_passwords(model, instances, auth_pass, me))
+
+
+def group_commit_delay(model, me, holds, node_state=None, config_file=""):
+    """When node me puts its staged keepalived.conf in place, in seconds after the group's moment
+    (module_utils/group.py: commit_delay); the intervals it runs now from the read's keepalived.conf."""
+    contents = ((node_state or {}).get("state") or {}).get("contents") or {}
+    return group.commit_delay(model, me, holds, config_advert_ints(contents.get(config_file) or ""))
 
 
 def group_haproxy_binds(frontends, own=()):
@@ -272,6 +300,8 @@ class FilterModule:
             "group_adverts": group_adverts,
             "group_advert_conflicts": group_advert_conflicts,
             "group_password_changes": group_password_changes,
+            "group_advert_changes": group_advert_changes,
+            "group_commit_delay": group_commit_delay,
             "group_frontend_ports": group_frontend_ports,
             "group_haproxy_binds": group_haproxy_binds,
             "group_unserved_binds": group_unserved_binds,

@@ -16,7 +16,8 @@ description:
     directory), C(server_state_problems) and C(server_state_call) (a runtime change of a backend
     server, and community.general.haproxy's arguments for it) and C(setting_problems)
     (settings that land in a file as one word, by the rule module_utils/validation.py SCALARS
-    gives each; secrets are named, never shown). Each returns the broken
+    gives each; secrets are named, never shown) and C(number_problems) (a setting that must be a
+    number in a range). Each returns the broken
     rules of the input as messages that name the variable, the bad value and the fix; an empty
     list means the input is good. The instances judged are the group model's
     (C(hapair.loadbalancer.group_model)), every default applied.
@@ -66,6 +67,11 @@ def keepalived_group_problems(model, check_weight, weak_weight_ok=False):
 def textfile_problems(path, state_dir):
     """keepalived_metrics_textfile against keepalived_state_dir."""
     return validation.textfile_problems(path, state_dir)
+
+
+def number_problems(value, variable, low, high, what):
+    """A setting that must be a number of low to high (module_utils/validation.py)."""
+    return validation.number_problems(variable, value, low, high, what)
 
 
 def setting_problems(values):
@@ -121,6 +127,7 @@ class FilterModule:
             "haproxy_problems": haproxy_problems,
             "haproxy_own_listeners": haproxy_own_listeners,
             "setting_problems": setting_problems,
+            "number_problems": number_problems,
             "textfile_problems": textfile_problems,
             "unknown_variables": unknown_variables,
             "unknown_playbook_variables": unknown_playbook_variables,

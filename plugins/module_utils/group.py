@@ -339,6 +339,57 @@ def advert_conflicts(model, outside_adverts):
     return out
 
 
+def advert_changes(model, me, recorded, running_passwords=None, wanted_passwords=None):
+    """What this run changes in node me's adverts, instance by instance: [{instance, what}],
+    what one of: "is new", "goes away", "changes its adverts" (VIPs, VRID, advert_int, version,
+    authentication type or transport), "changes its password". recorded: {instance: signature}
+    the node recorded when its keepalived.conf was last written, or None when it runs none of
+    ours yet (nothing to compare: a first deployment). The passwords ({instance: password}, the
+    running ones from its keepalived.conf) are compared, never returned."""
+    if not recorded:
+        return []
+    wanted = adverts(((model or {}).get("nodes") or {}).get(me))
+    out = []
+    for name in sorted(set(recorded) | set(wanted)):
+        if recorded.get(name) != wanted.get(name):
+            what = "is new" if name not in recorded else "goes away" if name not in wanted else "changes its adverts"
+            out.append({"instance": name, "what": what})
+        elif name in (running_passwords or {}) and name in (wanted_passwords or {}) \
+                and running_passwords[name] != wanted_passwords[name]:
+            out.append({"instance": name, "what": "changes its password"})
+    return out
+
+
+def commit_delay(model, me, holds, running_ints=None):
+    """When node me puts a staged keepalived.conf in place: {delay, late}, in seconds after the
+    group's moment. A node that holds a VIP at once, every other one an advert interval later;
+    late is how late a node may start, half that interval, and still keep the order.
+
+    The holder goes first, so that a node that changes VRID or transport never finds the holder's
+    new instance missing from the group it is about to join. The others follow within the
+    interval they run now (the shortest of this node's running instances; without a read, of its
+    new ones): from the holder's commit their old instance drops its adverts (they differ), and
+    it would claim the VIP after three old intervals and the skew, counted from the last advert
+    it took, at most one interval before the moment. One interval, and half of one late, stays
+    clear of that: a short gap with no holder at most, never a window with two."""
+    running = [float(v) for v in (running_ints or {}).values() if _is_number(v)]
+    new = [float(i["advert_int"]) for i in (((model or {}).get("nodes") or {}).get(me) or {}).get("instances") or []
+           if _is_number(i.get("advert_int"))]
+    stagger = min(min(running or new or [1.0]), MAX_COMMIT_DELAY)
+    return {"delay": 0.0 if holds else stagger, "late": stagger / 2}
+
+
+MAX_COMMIT_DELAY = 30.0
+
+
+def _is_number(value):
+    try:
+        float(value)
+        return not isinstance(value, bool)
+    except (TypeError, ValueError):
+        return False
+
+
 def build(members, inputs, facts):
     """The model of a group.
 

@@ -195,6 +195,17 @@ def config_passwords(text):
             if (password := _after(body, "auth_pass")) is not None}
 
 
+def config_advert_ints(text):
+    """keepalived.conf -> {instance: its advert_int in seconds} (where it is a number)."""
+    out = {}
+    for name, body in _instance_blocks(text):
+        try:
+            out[name] = float(_after(body, "advert_int"))
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
 def assess(instances, held, vips=None, instance=None):
     """One report per VIP: does the kernel hold it, what does keepalived say, do they agree.
 

@@ -163,6 +163,15 @@ def _decimal(value):
         return None
 
 
+def number_problems(variable, value, low, high, what):
+    """A number of low to high (what it means, and an example, in what), the same typed in a
+    vars file and given with -e (a string); a bool is no number."""
+    number = _decimal(str(value).strip()) if isinstance(value, (str, int, float)) else None
+    if number is None or not number.is_finite() or not low <= number <= high:
+        return [f"{variable} is {value!r}: give {what}, a number from {low} to {high}"]
+    return []
+
+
 def _interface_networks(facts, interface):
     """The networks of an interface's addresses, from Ansible's network facts."""
     data = interface_facts(facts, interface)

@@ -23,6 +23,7 @@ import time
 from decimal import Decimal, InvalidOperation
 
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import address_only
+from ansible_collections.hapair.loadbalancer.plugins.module_utils.validation import number_problems
 
 PROTOCOL = 112
 ETH_P_ALL = 0x0003
@@ -190,13 +191,9 @@ def scan(seconds, interfaces=None):
 
 
 def seconds_problems(value, variable="keepalived_vrrp_scan_seconds"):
-    """The listening time, a number of seconds from 0 (no listening) to MAX_SECONDS, the same
-    typed in a vars file and given with -e (a string)."""
-    number = _seconds(value)
-    if number is None or not 0 <= number <= MAX_SECONDS:
-        return [f"{variable} is {value!r}: give the seconds each node listens for VRRP adverts before any host "
-                f"changes, a number from 0 (do not listen) to {MAX_SECONDS}, such as 3"]
-    return []
+    """The listening time, a number of seconds from 0 (no listening) to MAX_SECONDS."""
+    return number_problems(variable, value, 0, MAX_SECONDS, "the seconds each node listens for VRRP adverts "
+                                                           "before any host changes (0: not at all), such as 3")
 
 
 def _seconds(value):

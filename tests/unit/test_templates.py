@@ -3,7 +3,9 @@
 import os
 import re
 import shutil
+import signal
 import subprocess
+import time
 
 import pytest
 from conftest import WORK
@@ -329,3 +331,35 @@ def test_the_helper_writes_vrrp_metrics_for_node_exporter(render_sample):
         assert all(p.wait(timeout=30) == 0 for p in stops)
     assert 'hapair_vrrp_transitions_total{instance="VI_1"} 53\n' in (state / "vrrp.prom").read_text()
     assert not [p for p in state.iterdir() if p.name.startswith(".") and p.name != ".lock"], "a temporary file was left"
+
+
+def test_the_helper_commits_the_staged_file_at_the_moment_or_refuses_when_late(render_sample, tmp_path):
+    """`hapair-keepalived commit`: at the moment (epoch ms) the staged file replaces the live one
+    and keepalived (here a sleeping stand-in whose MainPID a stand-in systemctl reports) gets
+    SIGHUP; a node already later than it may be changes nothing."""
+    out = render_sample("commit", "classic.yml")
+    helper = str(out / "lb1" / "hapair-keepalived")
+    daemon = subprocess.Popen(["sleep", "60"])
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "systemctl").write_text(f"#!/bin/sh\necho {daemon.pid}\n")
+    (bin_dir / "systemctl").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    staged, live = tmp_path / "keepalived.conf.hapair-staged", tmp_path / "keepalived.conf"
+    try:
+        staged.write_text("new\n")
+        live.write_text("old\n")
+        late = subprocess.run([helper, "commit", str(staged), str(live), str(int(time.time() * 1000) - 2000), "500"],
+                              capture_output=True, text=True, env=env, timeout=30)
+        assert late.returncode == 3 and "ms late (at most 500 ms): nothing changed" in late.stderr, late
+        assert (live.read_text(), staged.exists(), daemon.poll()) == ("old\n", True, None)
+        moment = int(time.time() * 1000) + 700
+        done = subprocess.run([helper, "commit", str(staged), str(live), str(moment), "500"],
+                              capture_output=True, text=True, env=env, timeout=30)
+        finished = time.time() * 1000
+        assert done.returncode == 0 and "committed" in done.stdout, done
+        assert moment <= finished < moment + 1000
+        assert (live.read_text(), staged.exists()) == ("new\n", False)
+        assert daemon.wait(timeout=5) == -signal.SIGHUP
+    finally:
+        daemon.kill()

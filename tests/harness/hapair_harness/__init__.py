@@ -9,8 +9,9 @@ from hapair_harness.nodes import crash_bound, holders, kill, node_run, running, 
 from hapair_harness.probe import (
     PROBE_INTERVAL, PROBE_MAX_SECONDS, PROBE_TIMEOUT, Probe, http_get, http_ok, https_request, tls_context,
 )
+from hapair_harness.watch import HolderWatch
 
 __all__ = [
-    "PROBE_INTERVAL", "PROBE_MAX_SECONDS", "PROBE_TIMEOUT", "Probe", "crash_bound", "holders", "http_get", "http_ok",
-    "https_request", "kill", "node_run", "running", "start", "tls_context", "wait_until",
+    "HolderWatch", "PROBE_INTERVAL", "PROBE_MAX_SECONDS", "PROBE_TIMEOUT", "Probe", "crash_bound", "holders",
+    "http_get", "http_ok", "https_request", "kill", "node_run", "running", "start", "tls_context", "wait_until",
 ]

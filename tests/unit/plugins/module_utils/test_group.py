@@ -461,3 +461,54 @@ def test_the_backends_whose_servers_decide_whether_a_node_can_serve():
                 {"name": "empty", "servers": []}, {"name": "none"}, "junk"]
     assert g.monitored_backends(backends) == ["web"]
     assert g.monitored_backends(None) == []
+
+
+def test_a_run_s_changes_to_a_node_s_adverts_are_classified_and_no_password_shows():
+    conf = (FIXTURES / "keepalived-lb2.conf").read_text()
+    running = model(LAB, [LAB_VI], auth_pass="lab-vrrp")
+    recorded = g.adverts(running["nodes"]["lab-lb2"])
+
+    def read(adverts=recorded, text=conf):
+        files = {"/etc/keepalived/keepalived.conf": text, "/etc/keepalived/hapair-adverts.json": json.dumps(adverts)}
+        return {"state": {"contents": files}}
+
+    def changes(built, instances, auth_pass, state=None):
+        return filters.group_advert_changes(built, "lab-lb2", read() if state is None else state,
+                                            "/etc/keepalived/keepalived.conf", "/etc/keepalived/hapair-adverts.json",
+                                            instances, auth_pass)
+
+    assert changes(running, [LAB_VI], "lab-vrrp") == []
+    # A priority or a check is no change to what the adverts carry: it rolls out node by node.
+    assert changes(model(LAB, [{**LAB_VI, "priority": 100}], auth_pass="lab-vrrp"), [LAB_VI], "lab-vrrp") == []
+    for kind in ({"vips": ["192.168.213.100/24", "192.168.213.101/24"]}, {"virtual_router_id": 52}, {"advert_int": 2},
+                 {"unicast": True}):
+        vi = {**LAB_VI, **kind}
+        assert changes(model(LAB, [vi], auth_pass="lab-vrrp"), [vi], "lab-vrrp") == [
+            {"instance": "VI_1", "what": "changes its adverts"}], kind
+    new = changes(model(LAB, [LAB_VI], auth_pass="n3w"), [LAB_VI], "n3w")
+    assert new == [{"instance": "VI_1", "what": "changes its password"}] and "lab-vrrp" not in repr(new)
+    other = {"name": "VI_2", "virtual_router_id": 52, "vips": ["192.168.213.101/24"]}
+    assert changes(model(LAB, [LAB_VI, other], auth_pass="lab-vrrp"), [LAB_VI, other], "lab-vrrp") == [
+        {"instance": "VI_2", "what": "is new"}]
+    assert changes(model(LAB, [], auth_pass="lab-vrrp"), [], "lab-vrrp") == [{"instance": "VI_1", "what": "goes away"}]
+    # A node that runs none of ours yet, or without a read, has nothing to compare.
+    assert changes(model(LAB, [{**LAB_VI, "virtual_router_id": 52}]), [LAB_VI], "x", read(adverts=None)) == []
+    assert changes(model(LAB, [{**LAB_VI, "virtual_router_id": 52}]), [LAB_VI], "x", {}) == []
+
+
+def test_the_holders_commit_first_and_the_others_one_advert_later():
+    from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import config_advert_ints
+
+    conf = (FIXTURES / "keepalived-lb2.conf").read_text()
+    assert config_advert_ints(conf) == {"VI_1": 1.0}
+    built = model(LAB, [{**LAB_VI, "advert_int": 2}])
+    # Without a read, the new interval.
+    assert g.commit_delay(built, "lab-lb1", ["192.168.213.100"]) == {"delay": 0.0, "late": 1.0}
+    assert g.commit_delay(built, "lab-lb2", []) == {"delay": 2.0, "late": 1.0}
+    # The interval the node runs now decides: its old instance claims after three of them (1 -> 3:
+    # within 1 s, not 3 s; the fast profile's 0.1 s -> 1 s: within 0.1 s). Bounded.
+    assert g.commit_delay(model(LAB, [{**LAB_VI, "advert_int": 3}]), "lab-lb2", [], {"VI_1": 1.0}) == {"delay": 1.0, "late": 0.5}
+    assert g.commit_delay(model(LAB, [LAB_VI]), "lab-lb2", [], {"VI_1": 0.1, "VI_2": 2.0})["delay"] == 0.1
+    assert g.commit_delay(model(LAB, [LAB_VI]), "lab-lb2", [], {"VI_1": 40.0})["delay"] == g.MAX_COMMIT_DELAY
+    read = {"state": {"contents": {"/k.conf": conf.replace("advert_int 1", "advert_int 4")}}}
+    assert filters.group_commit_delay(model(LAB, [LAB_VI]), "lab-lb2", [], read, "/k.conf") == {"delay": 4.0, "late": 2.0}
