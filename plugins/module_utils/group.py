@@ -23,6 +23,7 @@ import ipaddress
 import json
 import os
 import re
+from decimal import Decimal, InvalidOperation
 
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import address_only as canonical_address
 
@@ -382,12 +383,32 @@ def commit_delay(model, me, holds, running_ints=None):
 MAX_COMMIT_DELAY = 30.0
 
 
-def _is_number(value):
+def commit_batch_missing(model, batch, staged):
+    """The members with a staged keepalived.conf that a commit's play batch lacks, in group
+    order: empty when the batch holds every one of them, or none has anything staged. staged:
+    the members whose keepalived.conf is staged (keepalived_staged). A commit split over batches
+    (a play's serial) puts the change live on some members a batch before the others: for a
+    change of VRID or transport, two holders until the last batch."""
+    staged = {str(m) for m in staged or []}
+    batch = {str(m) for m in batch or []}
+    return [m for m in (model or {}).get("members") or [] if m in staged and m not in batch]
+
+
+def decimal_number(value):
+    """A finite number as a Decimal, the same typed in a vars file and given with -e (a string;
+    spaces around it ignored); None for anything else: a bool, NaN, an infinity, text. Every
+    number the roles' input holds is read by this rule (validation.py, vrrp_wire.py)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        return None
     try:
-        float(value)
-        return not isinstance(value, bool)
-    except (TypeError, ValueError):
-        return False
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _is_number(value):
+    return decimal_number(value) is not None
 
 
 def build(members, inputs, facts):

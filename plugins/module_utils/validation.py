@@ -23,10 +23,10 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import (
-    KEEPALIVED_WORD, any_address, as_number, as_truth, bind_sources, binds_overlap, hostport, interface_facts,
+    KEEPALIVED_WORD, any_address, as_number, as_truth, bind_sources, binds_overlap, decimal_number, hostport, interface_facts,
     is_int, is_port, is_wildcard,
 )
 from ansible_collections.hapair.loadbalancer.plugins.module_utils import peers, tls
@@ -154,20 +154,11 @@ def _label(index, instance):
     return f"keepalived_instances[{index}]" + (f" ({name})" if name else "")
 
 
-def _decimal(value):
-    if isinstance(value, bool):
-        return None
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-
-
 def number_problems(variable, value, low, high, what):
     """A number of low to high (what it means, and an example, in what), the same typed in a
     vars file and given with -e (a string); a bool is no number."""
-    number = _decimal(str(value).strip()) if isinstance(value, (str, int, float)) else None
-    if number is None or not number.is_finite() or not low <= number <= high:
+    number = decimal_number(value)
+    if number is None or not low <= number <= high:
         return [f"{variable} is {value!r}: give {what}, a number from {low} to {high}"]
     return []
 
@@ -257,7 +248,7 @@ def keepalived_problems(resolved, facts=None, raw=None):
         version = inst["version"]
         if version not in (2, 3):
             problems.append(f"keepalived_vrrp_version is {version!r}: use 2 or 3")
-        advert = _decimal(inst["advert_int"])
+        advert = decimal_number(inst["advert_int"])
         if version == 3:
             if advert is None or not Decimal("0.01") <= advert <= Decimal("40.95") or advert % Decimal("0.01"):
                 problems.append(f"{where}: advert_int is {inst['advert_int']!r}: with VRRPv3 use 0.01 to 40.95 seconds "

@@ -20,9 +20,9 @@ import select
 import socket
 import struct
 import time
-from decimal import Decimal, InvalidOperation
 
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import address_only
+from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import decimal_number
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.validation import number_problems
 
 PROTOCOL = 112
@@ -197,13 +197,8 @@ def seconds_problems(value, variable="keepalived_vrrp_scan_seconds"):
 
 
 def _seconds(value):
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    return float(number) if number.is_finite() else None
+    number = decimal_number(value)
+    return None if number is None else float(number)
 
 
 def scan_request(model, me, seconds):

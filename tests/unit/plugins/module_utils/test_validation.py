@@ -53,6 +53,13 @@ def test_the_classic_pair_is_fine():
     ({"advert_int": 0.005}, {"vrrp_version": 3, "auth_type": "none"}, "advert_int is 0.005: with VRRPv3 use 0.01 to 40.95"),
     ({"advert_int": 41}, {"vrrp_version": 3, "auth_type": "none"}, "advert_int is 41"),
     ({"advert_int": 0.015}, {"vrrp_version": 3, "auth_type": "none"}, "in steps of 0.01"),
+    # Not numbers at all, as -e gives them or YAML reads them: named, never a crash.
+    ({"advert_int": "nan"}, {}, "advert_int is 'nan': with VRRPv2 use a whole number"),
+    ({"advert_int": "NaN"}, {"vrrp_version": 3, "auth_type": "none"}, "advert_int is 'NaN': with VRRPv3"),
+    ({"advert_int": float("inf")}, {}, "advert_int is inf"),
+    ({"advert_int": "-Infinity"}, {"vrrp_version": 3, "auth_type": "none"}, "advert_int is '-Infinity'"),
+    ({"advert_int": True}, {}, "advert_int is True"),
+    ({"advert_int": " 1x"}, {}, "advert_int is ' 1x'"),
     ({"vips": ["192.0.2.100"]}, {}, "VIP '192.0.2.100' has no prefix length"),
     ({"vips": ["192.0.2.300/24"]}, {}, "VIP '192.0.2.300/24' is not a valid address/prefix"),
     ({"vips": ["198.51.100.10/24"]}, {}, "VIP 198.51.100.10/24 is not inside the subnet of eth0 (192.0.2.0/24)"),
