@@ -20,7 +20,7 @@ description:
   - The same plugin file provides C(group_models) (the model of each named group),
     C(group_missing_facts) (the members whose network facts are
     missing), C(group_firewall_rules), C(group_missing_rules), C(group_stale_rules),
-    C(group_delete_argv), C(group_restore_input), C(group_chain_problem), C(group_bad_addresses), C(group_sysctls), C(group_adverts), C(group_advert_conflicts), C(group_password_changes), C(group_advert_changes) (what a run changes in a node's adverts), C(group_commit_delay) (when a node commits a staged keepalived.conf), C(group_bind_sysctls), C(group_listeners), C(group_frontend_ports), C(group_holders) (who holds a VIP, from vip_status reports) and C(group_status_lines) (status.yml's table).
+    C(group_delete_argv), C(group_restore_input), C(group_chain_problem), C(group_bad_addresses), C(group_sysctls), C(group_adverts), C(group_advert_conflicts), C(group_password_changes), C(group_advert_changes) (what a run changes in a node's adverts), C(group_commit_delay) (when a node commits a staged keepalived.conf), C(group_commit_batch_missing) (the staged members a commit's batch lacks), C(group_bind_sysctls), C(group_listeners), C(group_frontend_ports), C(group_holders) (who holds a VIP, from vip_status reports) and C(group_status_lines) (status.yml's table).
 author:
   - hapair.loadbalancer maintainers
 positional: hostvars, settings, me
@@ -261,6 +261,14 @@ def group_commit_delay(model, me, holds, node_state=None, config_file=""):
     return group.commit_delay(model, me, holds, config_advert_ints(contents.get(config_file) or ""))
 
 
+def group_commit_batch_missing(model, batch, hostvars):
+    """The members with a staged keepalived.conf (their keepalived_staged) missing from the
+    commit's play batch (module_utils/group.py: commit_batch_missing)."""
+    staged = [m for m in (model or {}).get("members") or []
+              if str(_vars_of(hostvars, m).get("keepalived_staged", False)).lower() in ("true", "yes", "1")]
+    return group.commit_batch_missing(model, batch, staged)
+
+
 def group_haproxy_binds(frontends, own=()):
     return group.haproxy_binds(frontends, own)
 
@@ -301,6 +309,7 @@ class FilterModule:
             "group_advert_conflicts": group_advert_conflicts,
             "group_password_changes": group_password_changes,
             "group_advert_changes": group_advert_changes,
+            "group_commit_batch_missing": group_commit_batch_missing,
             "group_commit_delay": group_commit_delay,
             "group_frontend_ports": group_frontend_ports,
             "group_haproxy_binds": group_haproxy_binds,

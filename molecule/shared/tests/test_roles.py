@@ -43,3 +43,19 @@ def test_a_misspelt_variable_is_named_with_the_one_meant(lbs):
             "did you mean haproxy_timeout_client?") in out, out[-3000:]
     assert recap(out) and all("changed=0" in line for line in recap(out)), recap(out)
     assert fingerprint(lbs) == before
+
+
+def test_a_commit_split_over_batches_is_refused(lbs):
+    """Staged on every member, then committed in a play with serial 1: the first batch refuses,
+    naming the member it lacks, and no member's live keepalived.conf changes."""
+    before = fingerprint(lbs)
+    try:
+        rc, out = run_playbook(DATA / "commit-serially.yml")
+        assert rc != 0, out[-3000:]
+        assert f"{BACKUP} of group 'lb' also has a staged keepalived.conf" in out, out[-3000:]
+        for host in lbs.values():
+            assert host.file("/etc/keepalived/keepalived.conf.hapair-staged").exists
+        assert fingerprint(lbs) == before
+    finally:
+        for host in lbs.values():
+            host.check_output("rm -f /etc/keepalived/keepalived.conf.hapair-staged")

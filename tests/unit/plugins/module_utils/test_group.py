@@ -512,3 +512,19 @@ def test_the_holders_commit_first_and_the_others_one_advert_later():
     assert g.commit_delay(model(LAB, [LAB_VI]), "lab-lb2", [], {"VI_1": 40.0})["delay"] == g.MAX_COMMIT_DELAY
     read = {"state": {"contents": {"/k.conf": conf.replace("advert_int 1", "advert_int 4")}}}
     assert filters.group_commit_delay(model(LAB, [LAB_VI]), "lab-lb2", [], read, "/k.conf") == {"delay": 4.0, "late": 2.0}
+
+
+def test_a_commit_batch_must_hold_every_member_with_something_staged():
+    built = model(LAB, [LAB_VI])
+    assert g.commit_batch_missing(built, ["lab-lb1", "lab-lb2"], ["lab-lb1", "lab-lb2"]) == []
+    # serial 1: the first batch lacks the other staged member.
+    assert g.commit_batch_missing(built, ["lab-lb2"], ["lab-lb1", "lab-lb2"]) == ["lab-lb1"]
+    # A member with nothing staged is no reason to refuse; nor is nothing staged at all.
+    assert g.commit_batch_missing(built, ["lab-lb2"], ["lab-lb2"]) == []
+    assert g.commit_batch_missing(built, ["lab-lb1"], []) == []
+    # From the members' keepalived_staged, as set_fact left it (a bool) or as a string; a member
+    # the play never reached has none.
+    hostvars = {"lab-lb1": {"keepalived_staged": True}, "lab-lb2": {"keepalived_staged": "True"}}
+    assert filters.group_commit_batch_missing(built, ["lab-lb1"], hostvars) == ["lab-lb2"]
+    assert filters.group_commit_batch_missing(built, ["lab-lb2"], {"lab-lb1": {"keepalived_staged": False}}) == []
+    assert filters.group_commit_batch_missing(built, ["lab-lb2"], {"lab-lb1": {}}) == []
