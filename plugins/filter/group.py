@@ -265,7 +265,7 @@ def group_commit_batch_missing(model, batch, hostvars):
     """The members with a staged keepalived.conf (their keepalived_staged) missing from the
     commit's play batch (module_utils/group.py: commit_batch_missing)."""
     staged = [m for m in (model or {}).get("members") or []
-              if str(_vars_of(hostvars, m).get("keepalived_staged", False)).lower() in ("true", "yes", "1")]
+              if group.as_truth(_vars_of(hostvars, m).get("keepalived_staged", False))]
     return group.commit_batch_missing(model, batch, staged)
 
 
