@@ -46,11 +46,20 @@ def test_an_outage_broken_by_successes_spans_all_its_failures():
     summary = probe_with("...x..xxxxxxxxxx.x.x...").summary()
     assert abs(summary["outage"] - 17 * PROBE_INTERVAL) < 1e-9
     assert (summary["failed"], summary["windows"]) == (13, 4)
+    # Its longest window alone: the ten failures in a row, to the success after them.
+    assert abs(summary["longest"] - 10 * PROBE_INTERVAL) < 1e-9
+
+
+def test_two_moves_are_two_windows_and_the_longest_is_one_of_them():
+    # A rolling upgrade: one request reset at each of two hand-overs, far apart.
+    summary = probe_with("." * 5 + "x" + "." * 100 + "xx" + "." * 5).summary()
+    assert abs(summary["outage"] - 103 * PROBE_INTERVAL) < 1e-9
+    assert abs(summary["longest"] - 2 * PROBE_INTERVAL) < 1e-9 and summary["windows"] == 2
 
 
 def test_no_failure_is_no_outage_and_an_unended_one_is_none():
-    assert probe_with("......").summary()["outage"] == 0.0
-    assert probe_with("...xxx").summary()["outage"] is None
+    assert probe_with("......").summary()["outage"] == probe_with("......").summary()["longest"] == 0.0
+    assert probe_with("...xxx").summary()["outage"] is None and probe_with("...xxx").summary()["longest"] is None
 
 
 def test_recovery_needs_successes_for_longer_than_a_probe_may_take():

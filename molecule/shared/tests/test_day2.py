@@ -24,9 +24,10 @@ def holder(lbs):
 
 
 def brief(summary, bound=0.5):
-    """The probe ran to the end and any outage was over within bound seconds (an outage that
-    never ended is None)."""
-    return not summary["cut_short"] and summary["outage"] is not None and summary["outage"] < bound
+    """The probe ran to the end and each outage was over within bound seconds (an outage that
+    never ended is None): a procedure that moves the VIP twice has a window for each move, and a
+    request in flight at a move's very moment may be reset (make bench counts those)."""
+    return not summary["cut_short"] and summary["longest"] is not None and summary["longest"] < bound
 
 
 def told(summary):
@@ -51,9 +52,12 @@ def settled(lbs):
     """One node serves the VIP; every standing is normal again afterwards."""
     assert wait_until(lambda: holder(lbs) is not None, timeout=30)[0], holders(lbs)
     yield lbs
-    run_playbook("hapair.loadbalancer.switchover", "-e", "hapair_switchover_reset=true")
-    for node in LB_NODES:
-        if vip_status(node).get("standing") == "maintenance":
+    # Each node's standing, read once: a playbook runs only for what a test left behind.
+    standings = {node: vip_status(node).get("standing") for node in LB_NODES}
+    if set(standings.values()) - {"normal", "maintenance"}:
+        run_playbook("hapair.loadbalancer.switchover", "-e", "hapair_switchover_reset=true")
+    for node, standing in standings.items():
+        if standing == "maintenance":
             run_playbook("hapair.loadbalancer.maintenance", "-e", f"hapair_node={node}", "-e", "hapair_maintenance=off")
 
 

@@ -170,14 +170,16 @@ class Probe:
         after the last failed one (None if none has succeeded since); the failed probes; the probes sent; and how many
         runs of failures (windows) the outage broke into; the failures by kind. A killed container
         does not go silent at once: probes can fail, succeed and fail again before the BACKUP takes
-        over, and the outage spans all of it."""
+        over, and the outage spans all of it. The longest: the longest of the windows alone (None
+        likewise), for a procedure that moves the VIP more than once (each move its own window)."""
         results = self.snapshot()
         runs = self.outages()
         if not runs:
-            outage = 0.0
+            outage = longest = 0.0
         elif runs[-1][1] is None:
-            outage = None
+            outage = longest = None
         else:
             outage = runs[-1][1] - runs[0][0]
-        return {"outage": outage, "failed": sum(1 for _, ok, _ in results if not ok), "sent": len(results),
-                "windows": len(runs), "errors": dict(self.errors), "cut_short": self.cut_short}
+            longest = max(back - first for first, back in runs)
+        return {"outage": outage, "longest": longest, "failed": sum(1 for _, ok, _ in results if not ok),
+                "sent": len(results), "windows": len(runs), "errors": dict(self.errors), "cut_short": self.cut_short}
