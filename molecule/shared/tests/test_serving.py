@@ -1,6 +1,7 @@
 """Failover that follows the node able to serve: a MASTER cut off from its backends (its HAProxy
 alive, but no server UP in a backend) gives the VIP to the BACKUP that still reaches them, and
-takes it back once it reaches them again; where every node has lost them, nothing moves. And a
+takes it back once it reaches them again; where every node has lost them, each has lost the same
+weight and the configured order holds again: the MASTER holds the VIP, and it stays there. And a
 backend server drained at runtime (backend.yml) under traffic: no failed request, no new request
 to it, and `ready` brings it back. Each test leaves the pair as it found it, also when it fails.
 
@@ -14,7 +15,7 @@ import testinfra
 from hapair_harness import Probe
 from conftest import BACKENDS, LB_NODES, VIP, holders, http_get, run_playbook, served, vip_status, wait_until
 
-pytestmark = pytest.mark.scenarios("unicast",)
+pytestmark = pytest.mark.scenarios("fast",)
 
 LB1, LB2 = (LB_NODES + [None, None])[:2]
 MARK = "hapair-test-cut-off"
@@ -50,9 +51,13 @@ def test_a_master_cut_off_from_its_backends_gives_the_vip_away(lbs):
         assert moved, f"{LB2} did not take {VIP} from {LB1}, cut off from its backends: holders {holders(lbs)}"
         status = vip_status(LB1, expect="backup")
         assert status["vips"][0]["effective_priority"] == status["vips"][0]["base_priority"] - 20, status
-        # Every node cut off: both lose alike, and nothing moves (LB2 keeps it).
+        # Every node cut off: both lose alike, so the configured order holds again (LB1 preempts
+        # once LB2's check has failed too) and nothing flaps after. No node can serve: 503s.
         cut_off(lbs[LB2], addresses)
-        assert not wait_until(lambda: holders(lbs) != [LB2], timeout=15, interval=0.5)[0], holders(lbs)
+        assert wait_until(lambda: holders(lbs) == [LB1], timeout=40, interval=0.5)[0], holders(lbs)
+        assert not wait_until(lambda: holders(lbs) != [LB1], timeout=5, interval=0.2)[0], holders(lbs)
+        status = vip_status(LB2, expect="backup")
+        assert status["vips"][0]["effective_priority"] == status["vips"][0]["base_priority"] - 20, status
     finally:
         reconnect(lbs[LB1])
         reconnect(lbs[LB2])
