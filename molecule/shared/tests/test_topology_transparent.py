@@ -3,7 +3,7 @@
 import pytest
 from conftest import LB_NODES, VIP, holders, served, wait_until
 
-pytestmark = pytest.mark.scenarios("transparent",)
+pytestmark = pytest.mark.scenarios("notify",)
 
 LB1, LB2 = (LB_NODES + [None, None])[:2]
 

@@ -6,7 +6,7 @@ import time
 import pytest
 from conftest import LB_NODES, VIP, crash_and_return, holders, run_site, served, vip_status, wait_until
 
-pytestmark = pytest.mark.scenarios("unicast",)
+pytestmark = pytest.mark.scenarios("fast",)
 
 LB1, LB2 = (LB_NODES + [None, None])[:2]
 
