@@ -43,6 +43,7 @@ from pathlib import Path
 from cryptography import x509
 from hapair_harness import Probe, holders, http_ok, https_request, kill, node_run, start, tls_context, wait_until
 from hapair_harness.changes import advert_kinds, configured_vips, measure
+from hapair_harness.journal import journal_command, vrrp_events
 from hapair_harness.pki import SITE_NAME, write_scenario_set
 from hapair_harness.timeline import draw
 
@@ -125,25 +126,13 @@ KINDS = {
     "MASTER cut off from its backends (its traffic to them dropped)": (cutoff_inject, cutoff_restore, "cut-off"),
 }
 TIMELINES = ROOT / "docs" / "benchmarks"
-STATE_LINE = re.compile(r"Entering (\w+) STATE")
-
-
 def vrrp_states(name, since, until):
     """A node's VRRP states between since and until (epoch seconds), from keepalived's journal:
     [(time, MASTER|BACKUP|FAULT|STOPPED)]; None when the node cannot be read (a killed container)."""
-    done = node(name, f"journalctl -q -o short-unix -u keepalived --since @{int(since)}", check=False)
+    done = node(name, journal_command(since), check=False)
     if done.returncode != 0:
         return None
-    found = []
-    for line in done.stdout.splitlines():
-        try:
-            when = float(line.split(" ", 1)[0])
-        except ValueError:
-            continue
-        entered = STATE_LINE.search(line)
-        if since <= when <= until and (entered or "Stopping keepalived" in line):
-            found.append((when, entered.group(1) if entered else "STOPPED"))
-    return found
+    return [(event.when, event.state) for event in vrrp_events(done.stdout, since, until)]
 
 
 def finished(summary):
@@ -411,10 +400,8 @@ def transitions_since(name, start):
     iso = datetime.fromtimestamp(start, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
     log = node(name, "cat /var/lib/hapair-keepalived/transitions.log", check=False).stdout.splitlines()
     recorded = [line for line in log if line.split(" ", 1)[0] >= iso]
-    # short-unix: each line starts with its epoch time in microseconds; --since has whole seconds.
-    journal = node(name, f"journalctl -q -o short-unix -u keepalived --since @{int(start)}").stdout.splitlines()
-    entered = [line for line in journal
-               if re.search(r"Entering \w+ STATE", line) and float(line.split(" ", 1)[0]) >= start]
+    journal = node(name, journal_command(start)).stdout
+    entered = [event.line for event in vrrp_events(journal, since=start) if event.state != "STOPPED"]
     return recorded, entered
 
 

@@ -6,11 +6,11 @@ Each test leaves the pair as it found it, also when it fails.
 Their speed (failed requests, seconds) is measured by `make bench`; here only functional bounds.
 """
 
-import re
 import subprocess
 
 import pytest
 from hapair_harness import Probe
+from hapair_harness.journal import first_entered, journal_command, state_when_stopped, vrrp_events
 from conftest import LB_NODES, SCENARIO, VIP, holders, run_playbook, run_site, served, vip_status, wait_until
 
 pytestmark = pytest.mark.scenarios("fast", "nopreempt")
@@ -151,26 +151,16 @@ def started(lbs, node):
 def entered(lbs, node, since, state):
     """When node's keepalived first entered state after `since` (epoch seconds), by its journal,
     or None."""
-    journal = lbs[node].check_output(f"journalctl -q -o short-unix -u keepalived --since @{int(since)}")
-    for line in journal.splitlines():
-        when = line.split(" ", 1)[0]
-        if f"Entering {state} STATE" in line and float(when) >= since:
-            return float(when)
-    return None
+    return first_entered(vrrp_events(lbs[node].check_output(journal_command(since)), since=since), state)
 
 
 def state_when_keepalived_stopped(lbs, node, since):
     """The VRRP state node's keepalived had last entered when systemd began to stop it, by its
     journal since `since` (epoch seconds)."""
-    journal = lbs[node].check_output(f"journalctl -q -o short-unix -u keepalived --since @{int(since)}")
-    state = None
-    for line in journal.splitlines():
-        if "Stopping keepalived" in line:
-            return state
-        found = re.search(r"Entering (\w+) STATE", line)
-        if found:
-            state = found.group(1)
-    raise AssertionError(f"keepalived on {node} was not stopped:\n{journal[-2000:]}")
+    journal = lbs[node].check_output(journal_command(since))
+    events = vrrp_events(journal)
+    assert any(event.state == "STOPPED" for event in events), f"keepalived on {node} was not stopped:\n{journal[-2000:]}"
+    return state_when_stopped(events)
 
 
 @pytest.mark.scenarios("fast")

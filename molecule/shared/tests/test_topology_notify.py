@@ -1,10 +1,10 @@
 """Notify hooks: the user's commands run on every transition, in step with keepalived's own
 record (the notify FIFO's reader) and its journal."""
 
-import re
 import time
 
 import pytest
+from hapair_harness.journal import journal_command, vrrp_events
 from conftest import LB_NODES, VIP, holders, served, vip_status, vrrp_state, wait_until
 
 pytestmark = pytest.mark.scenarios("notify",)
@@ -26,17 +26,10 @@ def hook_calls(host, start):
 
 
 def keepalived_transitions(host, start):
-    """The states keepalived's journal says VI_1 entered since start; a stop counts as STOP."""
-    out = host.check_output(f"journalctl -q -o cat -u keepalived --since @{start}")
-    states = []
-    for line in out.splitlines():
-        entered = re.search(r"\(VI_1\) Entering (\w+) STATE", line)
-        if entered:
-            states.append(entered.group(1))
-        elif line.startswith("Stopped Keepalived"):
-            # The main process's last word (the VRRP child's own "Stopped" is not always logged).
-            states.append("STOP")
-    return states
+    """The states keepalived's journal says VI_1 entered since start; a stop counts as STOP (the
+    notify's name for it)."""
+    events = vrrp_events(host.check_output(journal_command(start)), since=start, instance="VI_1")
+    return ["STOP" if event.state == "STOPPED" else event.state for event in events]
 
 
 def recorded_transitions(host, start):
