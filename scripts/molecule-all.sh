@@ -5,7 +5,7 @@
 # The longest start first, so the short ones fill in behind them. A scenario's whole output is
 # printed when it ends, in one piece; the run fails if any scenario failed, after all have run.
 #   scripts/molecule-all.sh              every scenario
-#   scripts/molecule-all.sh fast unicast only these
+#   scripts/molecule-all.sh fast notify  only these
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -13,8 +13,8 @@ jobs=${HAPAIR_MOLECULE_JOBS:-2}
 logs=$root/.cache/molecule-logs
 rm -rf "$logs" && mkdir -p "$logs"
 
-# Longest first (in CI: default about 21 min, three_nodes 17, fast 12, roles 10, nopreempt 9, ipv6 7,
-# tls 6, the others 3 to 4), so that the two queues end together. Each scenario's log has the time
+# Longest first (in CI: default about 20 min, three_nodes 17, fast 12, roles 10, nopreempt 8, ipv6 7,
+# tls 5, active_active 4, notify 2), so that the two queues end together. Each scenario's log has the time
 # of every line and pytest's slowest tests: that is where to look when CI grows. Three side by side
 # on two cores starve the probes (requests time out under load): two it is.
 first=(default three_nodes fast roles nopreempt ipv6 tls)
