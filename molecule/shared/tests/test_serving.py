@@ -61,7 +61,7 @@ def test_a_master_cut_off_from_its_backends_gives_the_vip_away(lbs):
     finally:
         reconnect(lbs[LB1])
         reconnect(lbs[LB2])
-    # Reconnected, LB1 has its priority back and, preempting, takes the VIP back.
+    # Reconnected, both have their priority back: LB1, the MASTER, serves through the VIP again.
     assert wait_until(lambda: served(lbs, VIP, LB1), timeout=40, interval=0.5)[0], holders(lbs)
 
 
