@@ -5,6 +5,7 @@ import socket
 import time
 
 from hapair_harness import PROBE_INTERVAL, Probe
+from hapair_harness.probe import brief
 
 
 def probe_with(pattern, took=0.0):
@@ -55,6 +56,22 @@ def test_two_moves_are_two_windows_and_the_longest_is_one_of_them():
     summary = probe_with("." * 5 + "x" + "." * 100 + "xx" + "." * 5).summary()
     assert abs(summary["outage"] - 103 * PROBE_INTERVAL) < 1e-9
     assert abs(summary["longest"] - 2 * PROBE_INTERVAL) < 1e-9 and summary["windows"] == 2
+
+
+def test_brief_judges_one_move_whole_and_several_moves_each():
+    bound = 10.5 * PROBE_INTERVAL
+    # One move: a flapping VIP, brief windows spread over 17 intervals, is one long outage.
+    flapping = probe_with("...x..xxxxxxxxxx.x.x...").summary()
+    assert not brief(flapping, bound) and brief(flapping, 18 * PROBE_INTERVAL)
+    # Two moves far apart, one reset at each: brief, though first to last spans 103 intervals.
+    two = probe_with("." * 5 + "x" + "." * 100 + "xx" + "." * 5).summary()
+    assert brief(two, bound, moves=2) and not brief(two, bound)
+    assert not brief({**two, "cut_short": True}, bound, moves=2)
+    # More windows than moves is not brief, nor a window longer than the bound, nor no end.
+    assert not brief(flapping, 18 * PROBE_INTERVAL, moves=2)
+    assert not brief(probe_with("..." + "x" * 12 + "..." + "x" + "...").summary(), bound, moves=2)
+    assert not brief(probe_with("...x" + "." * 20 + "xxx").summary(), bound, moves=2)
+    assert brief(probe_with("......").summary(), bound) and brief(probe_with("......").summary(), bound, moves=2)
 
 
 def test_no_failure_is_no_outage_and_an_unended_one_is_none():

@@ -183,3 +183,15 @@ class Probe:
             longest = max(back - first for first, back in runs)
         return {"outage": outage, "longest": longest, "failed": sum(1 for _, ok, _ in results if not ok),
                 "sent": len(results), "windows": len(runs), "errors": dict(self.errors), "cut_short": self.cut_short}
+
+
+def brief(summary, bound=0.5, moves=1):
+    """Whether a probe's summary says it ran to the end and the service was back within bound
+    seconds of each VIP move: for one move the whole outage (failures broken by successes
+    included); for a procedure that moves the VIPs several times, each window of failures, and
+    no more windows than moves (a request in flight at a move's very moment may be reset)."""
+    if summary["cut_short"]:
+        return False
+    if moves == 1:
+        return summary["outage"] is not None and summary["outage"] < bound
+    return summary["longest"] is not None and summary["longest"] < bound and summary["windows"] <= moves
