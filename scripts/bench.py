@@ -126,6 +126,8 @@ KINDS = {
     "MASTER cut off from its backends (its traffic to them dropped)": (cutoff_inject, cutoff_restore, "cut-off"),
 }
 TIMELINES = ROOT / "docs" / "benchmarks"
+
+
 def vrrp_states(name, since, until):
     """A node's VRRP states between since and until (epoch seconds), from keepalived's journal:
     [(time, MASTER|BACKUP|FAULT|STOPPED)]; None when the node cannot be read (a killed container)."""
