@@ -3,8 +3,8 @@
 # stdin (`podman exec -i`): one podman call per task, where containers.podman.podman makes five
 # or six (a temporary directory, the module file, chmod, the run, the clean-up), and mounts the
 # container for every task. A task that copies a file still does, through a mount made then.
-# Test infrastructure for the lab (ansible.cfg points at this directory; molecule's podman driver
-# still names containers.podman.podman in its own inventory): not part of the collection.
+# Test infrastructure for the lab and the molecule scenarios (ansible.cfg and
+# .config/molecule/config.yml point at this directory): not part of the collection.
 from __future__ import annotations
 
 DOCUMENTATION = """
