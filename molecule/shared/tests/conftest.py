@@ -57,6 +57,14 @@ def lbs():
     return {name: testinfra.get_host(f"podman://{name}") for name in LB_NODES}
 
 
+def filter_rules(host, chain, family=4, table="filter"):
+    """`iptables -S CHAIN` on host (ip6tables for family 6), with VRRP's protocol by name:
+    iptables 1.8.9 (Debian 12) prints `-p vrrp`, 1.8.11 (Debian 13) prints `-p 112`."""
+    command = "iptables" if family == 4 else "ip6tables"
+    out = host.check_output(f"{command} -t {table} -S {chain}")
+    return out.replace(" -p 112 ", " -p vrrp ")
+
+
 def holders(lbs, vip=None):
     """Names of the running nodes whose kernel holds the VIP (by default the scenario's) now."""
     return hapair_harness.holders(list(lbs), vip or VIP)

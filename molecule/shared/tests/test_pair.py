@@ -4,7 +4,7 @@ Tests run in file order; the failover test is last and restores the pair even if
 """
 
 import pytest
-from conftest import BACKENDS, LB_NODES, VIP, assert_vip_served_by, holders, http_get, vrrp_state, wait_until
+from conftest import BACKENDS, LB_NODES, VIP, assert_vip_served_by, filter_rules, holders, http_get, vrrp_state, wait_until
 
 pytestmark = pytest.mark.scenarios("default", "roles")
 
@@ -46,7 +46,7 @@ def test_vrrp_is_accepted_from_the_group_only(lbs, name):
     peers = [
         lbs[n].check_output("ip -4 -o addr show dev eth0").split()[3].split("/")[0] for n in LB_NODES
     ]
-    chain = host.check_output("iptables -S HAPAIR-VRRP").splitlines()
+    chain = filter_rules(host, "HAPAIR-VRRP").splitlines()
     rules = [line for line in chain if line.startswith("-A HAPAIR-VRRP")]
     for peer in peers:
         assert any(
@@ -54,7 +54,7 @@ def test_vrrp_is_accepted_from_the_group_only(lbs, name):
         ), (peer, rules)
     # Everything else VRRP is dropped, after the accepts.
     assert rules[-1].startswith("-A HAPAIR-VRRP -p vrrp") and rules[-1].endswith("-j DROP")
-    assert any("-p vrrp" in r and r.endswith("-j HAPAIR-VRRP") for r in host.check_output("iptables -S INPUT").splitlines())
+    assert any("-p vrrp" in r and r.endswith("-j HAPAIR-VRRP") for r in filter_rules(host, "INPUT").splitlines())
     # Saved for the next boot, where netfilter-persistent restores them.
     saved = host.file("/etc/iptables/rules.v4")
     assert saved.exists and "-A HAPAIR-VRRP -s" in saved.content_string

@@ -5,8 +5,8 @@ import json
 
 import pytest
 from conftest import (
-    LB_NODES, VIP, crash_and_return, holders, run_site, run_site_watching, served, stop_and_hand_over, vip_status,
-    wait_until,
+    LB_NODES, VIP, crash_and_return, filter_rules, holders, run_site, run_site_watching, served, stop_and_hand_over,
+    vip_status, wait_until,
 )
 
 pytestmark = pytest.mark.scenarios("ipv6",)
@@ -29,12 +29,12 @@ def test_the_ipv6_vip_runs_vrrpv3_behind_ip6tables(lbs):
         # HAProxy binds the VIP on both nodes, the BACKUP too.
         assert f"[{VIP}]:80 " in host.check_output("ss -6 -ltnH")
         # VRRPv3 adverts come from the peers' link-local addresses to ff02::12; nothing else passes.
-        rules = host.check_output("ip6tables -S HAPAIR-VRRP")
+        rules = filter_rules(host, "HAPAIR-VRRP", 6)
         for peer in (LB1, LB2):
             for address in link_locals(lbs[peer]):
                 assert f"-s {address}/128 -d ff02::12/128 -p vrrp" in rules, (name, address, rules)
         assert rules.rstrip().endswith("-j DROP"), rules
-        assert "-j HAPAIR-VRRP" in host.check_output("ip6tables -S INPUT")
+        assert "-j HAPAIR-VRRP" in filter_rules(host, "INPUT", 6)
     assert wait_until(lambda: served(lbs, VIP, LB1), timeout=15)[0], holders(lbs)
     assert not vip_status(LB1, expect="master", vip=[VIP]).get("failed")
     assert not vip_status(LB2, expect="backup", vip=[VIP]).get("failed")
@@ -75,7 +75,7 @@ def test_dual_stack_carries_both_families_on_one_pair(lbs):
     assert "vrrp_version 2" in conf and conf.count("auth_type PASS") == 1 and conf.count("version 3") == 1
     for vip in (VIP4, VIP):
         assert wait_until(lambda: served(lbs, vip, LB1), timeout=15)[0], (vip, holders(lbs, vip))
-    assert "-j HAPAIR-VRRP" in lbs[LB2].check_output("iptables -S INPUT")
+    assert "-j HAPAIR-VRRP" in filter_rules(lbs[LB2], "INPUT")
     crash_and_return(lbs, LB1, LB2, vips=[VIP4, VIP])
 
 
@@ -102,7 +102,7 @@ def test_unicast_ipv6_sends_to_the_peer_and_the_firewall_follows(lbs):
         prefix = VIP.rsplit("::", 1)[0]
         conf = host.file("/etc/keepalived/keepalived.conf").content_string
         assert f"unicast_src_ip {prefix}{me}" in conf and f"{prefix}{peer}" in conf.split("unicast_peer", 1)[1]
-        rules = host.check_output("ip6tables -S HAPAIR-VRRP")
+        rules = filter_rules(host, "HAPAIR-VRRP", 6)
         # Adverts from the peers' default IPv6 addresses; the multicast rules are gone.
         assert f"-s {prefix}{peer}/128 -p vrrp" in rules and "ff02::12" not in rules, rules
     assert wait_until(lambda: served(lbs, VIP, LB1), timeout=15)[0], holders(lbs)

@@ -4,7 +4,7 @@ import json
 import time
 
 import pytest
-from conftest import LB_NODES, VIP, crash_and_return, holders, run_site, served, vip_status, wait_until
+from conftest import LB_NODES, VIP, crash_and_return, filter_rules, holders, run_site, served, vip_status, wait_until
 
 pytestmark = pytest.mark.scenarios("fast",)
 
@@ -23,7 +23,7 @@ def test_adverts_go_to_the_peer_and_multicast_is_dropped(lbs):
         raw = host.check_output("iptables -t raw -S PREROUTING").splitlines()
         assert any("-d 224.0.0.18/32" in rule and rule.endswith("-j DROP") for rule in raw), raw
         # The firewall accepts the peer's unicast adverts (no multicast destination).
-        rules = host.check_output("iptables -S HAPAIR-VRRP")
+        rules = filter_rules(host, "HAPAIR-VRRP")
         assert f"-s {peer}/32 -p vrrp" in rules and "224.0.0.18" not in rules
     # Only unicast adverts can keep the pair from a split brain here.
     assert wait_until(lambda: served(lbs, VIP, LB1), timeout=10)[0], holders(lbs)
@@ -46,7 +46,7 @@ def test_an_instances_own_unicast_switch_moves_the_firewall_with_it(lbs):
         assert rc == 0, out[-3000:]
         for name, host in lbs.items():
             peer = address(lbs[LB2 if name == LB1 else LB1])
-            assert f"-s {peer}/32 -p vrrp" in host.check_output("iptables -S HAPAIR-VRRP")
+            assert f"-s {peer}/32 -p vrrp" in filter_rules(host, "HAPAIR-VRRP")
         # Longer than the BACKUP's down timer (3 adverts and the skew): one holder all along.
         seen = set()
         deadline = time.monotonic() + 5
