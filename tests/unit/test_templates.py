@@ -363,3 +363,31 @@ def test_the_helper_commits_the_staged_file_at_the_moment_or_refuses_when_late(r
         assert daemon.wait(timeout=5) == -signal.SIGHUP
     finally:
         daemon.kill()
+
+
+@pytest.mark.parametrize(("version", "status", "printed", "valid"), [
+    ("2.2.7", 143, "", True),    # 2.2.7's SIGTERM bug: 143 alone says nothing about the file
+    ("2.2.7", 143, "Unknown keyword 'vrrp_instanc'", False),
+    ("2.2.7", 1, "", False),
+    ("2.2.8", 143, "", False),   # fixed upstream: from 2.2.8 on the status is trusted
+    ("2.3.3", 143, "", False),   # Debian 13's
+    ("2.3.3", 5, "", False),
+    ("2.3.3", 0, "", True),
+    ("2.3.3", 0, "WARNING - default user 'keepalived_script' for script execution does not exist", False),
+])
+def test_the_helper_reads_keepalived_t_by_the_version_that_ran(classic, tmp_path, version, status, printed, valid):
+    """The helper's validate as each keepalived answers it: a stand-in keepalived on PATH
+    prints its version and ends -t with the given status and messages."""
+    fake = tmp_path / "keepalived"
+    fake.write_text(f"""#!/bin/sh
+[ "$1" = --version ] && {{ echo "Keepalived v{version} (01/16,2022)" >&2; exit 0; }}
+[ -n "{printed}" ] && echo "{printed}" >&2
+exit {status}
+""")
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
+    result = subprocess.run([str(classic / "lb1" / "hapair-keepalived"), "validate", str(classic / "lb1" / "keepalived.conf")],
+                            capture_output=True, text=True, env=env)
+    assert (result.returncode == 0) == valid, (result.returncode, result.stderr)
+    if not valid:
+        assert result.stderr.strip(), "an invalid file is explained"
