@@ -1,0 +1,31 @@
+"""What the collection declares about where it runs matches what CI runs: the lower bound of
+ansible-core in meta/runtime.yml is the ansible-core CI runs, and every role says the same."""
+
+import re
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if p.is_dir())
+
+
+def lower_bound():
+    spec = yaml.safe_load((ROOT / "meta" / "runtime.yml").read_text())["requires_ansible"]
+    found = re.fullmatch(r">=(\d+)\.(\d+)\.0", spec)
+    assert found, f"requires_ansible {spec!r} is no plain lower bound"
+    return int(found[1]), int(found[2])
+
+
+def test_the_lower_bound_is_the_ansible_core_ci_runs():
+    # The environment CI builds from requirements.txt: the oldest ansible-core the collection claims.
+    running = tuple(int(n) for n in version("ansible-core").split(".")[:2])
+    assert running == lower_bound(), f"CI runs ansible-core {running}, meta/runtime.yml claims {lower_bound()}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_claims_the_same_ansible_core(role):
+    meta = yaml.safe_load((ROOT / "roles" / role / "meta" / "main.yml").read_text())["galaxy_info"]
+    assert meta["min_ansible_version"] == "{}.{}".format(*lower_bound())
