@@ -5,6 +5,7 @@ same Jinja, filters and variable precedence as on a real run. The daemons' own c
 (keepalived -t, haproxy -c) must be installed on this machine: scripts/bootstrap.sh does it.
 """
 
+import fcntl
 import json
 import os
 import shutil
@@ -139,4 +140,15 @@ def run_module(monkeypatch):
         return caught.value.args[0]
 
     return run
+
+
+@pytest.fixture
+def loopback_vrrp():
+    """Loopback to one test at a time while it listens for VRRP and sends its own advert: each
+    test hears every advert on lo, the other pytest workers' as well (a lock across them)."""
+    lock = ROOT / ".cache" / "unit" / "loopback-vrrp.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        yield
 

@@ -175,7 +175,7 @@ def test_free_vrids():
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="a packet socket needs root")
-def test_a_real_listen_on_loopback_hears_an_advert_and_nothing_else():
+def test_a_real_listen_on_loopback_hears_an_advert_and_nothing_else(loopback_vrrp):
     got = {}
     listener = threading.Thread(target=lambda: got.update(w.scan(1.5, ["lo"])))
     listener.start()

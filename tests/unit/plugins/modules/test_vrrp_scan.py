@@ -17,7 +17,7 @@ def run(run_module):
     return lambda **args: run_module(vrrp_scan.main, **args)
 
 
-def test_it_lists_an_advert_sent_on_loopback(run, monkeypatch):
+def test_it_lists_an_advert_sent_on_loopback(run, monkeypatch, loopback_vrrp):
     advert = bytes([0x21, 9, 200, 1, 0, 1, 0, 0]) + socket.inet_aton("127.0.0.9") + bytes(8)
 
     def send():
