@@ -41,7 +41,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cryptography import x509
-from hapair_harness import Probe, holders, http_ok, https_request, kill, node_run, start, tls_context, wait_until
+from hapair_harness import (
+    Probe, holders, http_ok, https_request, kill, kill_haproxy, node_run, revive_haproxy, start, tls_context, wait_until,
+)
 from hapair_harness.changes import advert_kinds, configured_vips, measure
 from hapair_harness.journal import journal_command, vrrp_events
 from hapair_harness.pki import SITE_NAME, write_scenario_set
@@ -98,11 +100,11 @@ def stop_restore():
 
 
 def haproxy_inject():
-    node(MASTER, "systemctl mask --runtime haproxy && systemctl kill --signal=SIGKILL haproxy")
+    kill_haproxy(MASTER)
 
 
 def haproxy_restore():
-    node(MASTER, "systemctl unmask --runtime haproxy; systemctl start haproxy", check=False)
+    revive_haproxy(MASTER)
 
 
 BACKEND_ADDRESSES = (f"{NET}.21", f"{NET}.22")

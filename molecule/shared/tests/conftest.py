@@ -17,7 +17,8 @@ import hapair_harness
 import pytest
 import testinfra
 # The harness (tests/harness) is shared with make bench: probes, holders, failure injections.
-from hapair_harness import crash_bound, kill, running, start, wait_until  # noqa: F401  (the tests import them from here)
+# The tests import these from here.
+from hapair_harness import crash_bound, kill, kill_haproxy, revive_haproxy, running, start, wait_until  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[3]
 

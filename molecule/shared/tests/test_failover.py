@@ -4,8 +4,8 @@ VIP and vip_status. Each test starts from a healthy pair and leaves one behind, 
 
 import pytest
 from conftest import (
-    LB_NODES, VIP, assert_vip_served_by, crash_bound, group_verdict, holders, http_get, kill, served, start,
-    vip_status, wait_until,
+    LB_NODES, VIP, assert_vip_served_by, crash_bound, group_verdict, holders, http_get, kill, kill_haproxy,
+    revive_haproxy, served, start, vip_status, wait_until,
 )
 
 pytestmark = pytest.mark.scenarios("default", "roles")
@@ -60,12 +60,9 @@ def test_clean_stop_of_keepalived(healthy):
 
 def test_haproxy_death_moves_the_vip(healthy):
     lbs = healthy
-    master = lbs[MASTER]
     try:
-        # A death that sticks: the unit is masked for this boot, so Restart=always cannot
-        # bring HAProxy back.
-        master.check_output("systemctl mask --runtime haproxy")
-        master.check_output("systemctl kill --signal=SIGKILL haproxy")
+        # A death that sticks: systemd does not restart HAProxy until revive_haproxy.
+        kill_haproxy(MASTER)
         # systemd's hook tells keepalived at once: the MASTER leaves the election (FAULT) with a
         # priority-0 advert, where the check (every 2 s, down after 2 failures) would take 4 s
         # and more before the BACKUP's down timer even starts.
@@ -75,8 +72,7 @@ def test_haproxy_death_moves_the_vip(healthy):
         assert not status.get("failed"), status["msg"]
         assert status["haproxy"] == "down", status
     finally:
-        master.run("systemctl unmask --runtime haproxy")
-        master.run("systemctl start haproxy")
+        revive_haproxy(MASTER)
     # Started again, HAProxy's hook puts the MASTER back in the election, and it preempts.
     assert_vip_served_by(lbs, MASTER, timeout=15)
     assert vip_status(MASTER)["haproxy"] == "up"

@@ -5,7 +5,9 @@ is bounded in time and count, and traffic goes only to the addresses the caller 
 containers' VIPs).
 """
 
-from hapair_harness.nodes import crash_bound, holders, kill, node_run, running, start, wait_until
+from hapair_harness.nodes import (
+    crash_bound, holders, kill, kill_haproxy, node_run, revive_haproxy, running, start, wait_until,
+)
 from hapair_harness.probe import (
     PROBE_INTERVAL, PROBE_MAX_SECONDS, PROBE_TIMEOUT, Probe, http_get, http_ok, https_request, tls_context,
 )
@@ -13,5 +15,6 @@ from hapair_harness.watch import HolderWatch
 
 __all__ = [
     "HolderWatch", "PROBE_INTERVAL", "PROBE_MAX_SECONDS", "PROBE_TIMEOUT", "Probe", "crash_bound", "holders",
-    "http_get", "http_ok", "https_request", "kill", "node_run", "running", "start", "tls_context", "wait_until",
+    "http_get", "http_ok", "https_request", "kill", "kill_haproxy", "node_run", "revive_haproxy", "running", "start",
+    "tls_context", "wait_until",
 ]

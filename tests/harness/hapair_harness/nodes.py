@@ -54,6 +54,23 @@ def start(name):
     subprocess.run(["podman", "start", name], check=True, capture_output=True)
 
 
+# A runtime drop-in that keeps systemd from restarting HAProxy (Debian's unit says
+# Restart=always), so that its death sticks. Not `systemctl mask --runtime`: systemd 257
+# (Debian 13) reloads a masked unit without its ExecStopPost, the very hook that tells keepalived.
+_NO_RESTART = "/run/systemd/system/haproxy.service.d/zz-hapair-test-no-restart.conf"
+
+
+def kill_haproxy(name):
+    """HAProxy's death on a node: SIGKILL to all its processes, and systemd does not restart it."""
+    node_run(name, f"mkdir -p {_NO_RESTART.rsplit('/', 1)[0]} && printf '[Service]\\nRestart=no\\n' > {_NO_RESTART}"
+                   " && systemctl daemon-reload && systemctl kill --signal=SIGKILL haproxy")
+
+
+def revive_haproxy(name):
+    """HAProxy back on a node after kill_haproxy: restarts allowed again, and started."""
+    node_run(name, f"rm -f {_NO_RESTART}; systemctl daemon-reload; systemctl start haproxy", check=False)
+
+
 def crash_bound(priority, advert_int=1.0):
     """How long a BACKUP of this priority may take to serve after the MASTER dies: 3 adverts,
     the skew (256 - priority) / 256 advert intervals, and a second of slack."""
