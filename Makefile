@@ -12,7 +12,10 @@ export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.cache/collections
 export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
 export NO_COLOR ?= 1
-export HAPAIR_NODE_IMAGE := $(shell scripts/build-image.sh --print)
+# The nodes' Debian release, for the lab and the tests: DEBIAN=13 (trixie) or 12 (bookworm).
+DEBIAN ?= 12
+export HAPAIR_DEBIAN := $(DEBIAN)
+export HAPAIR_NODE_IMAGE := $(shell HAPAIR_DEBIAN=$(DEBIAN) scripts/build-image.sh --print)
 
 .PHONY: help bootstrap collection demo demo-down test unit properties lint molecule bench clean
 

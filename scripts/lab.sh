@@ -27,9 +27,10 @@ containers() {
   podman image exists "$image" || { echo "lab.sh: node image $image missing: run scripts/bootstrap.sh" >&2; exit 1; }
   podman network exists "$net_name" || podman network create --subnet "$net.0/24" "$net_name" > /dev/null
   for c in lab-lb1 lab-lb2 lab-web1 lab-web2; do
-    if [[ "$(podman inspect -f '{{.State.Running}}' "$c" 2>/dev/null)" != true ]]; then
+    # A running container is reused if it runs this image (HAPAIR_DEBIAN picks the release).
+    if [[ "$(podman inspect -f '{{.State.Running}} {{.ImageName}}' "$c" 2>/dev/null)" != "true $image" ]]; then
       podman rm -f -t 0 "$c" > /dev/null 2>&1 || true
-      say "starting container $c (${addr[$c]})"
+      say "starting container $c (${addr[$c]}, $image)"
       podman run -d --name "$c" --hostname "$c" --network "$net_name" --ip "${addr[$c]}" \
         --privileged --systemd always --label hapair=lab "$image" /sbin/init > /dev/null
     fi
