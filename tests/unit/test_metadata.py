@@ -1,5 +1,6 @@
 """What the collection declares about where it runs matches what CI runs: the lower bound of
-ansible-core in meta/runtime.yml is the ansible-core CI runs, and every role says the same."""
+ansible-core in meta/runtime.yml is the ansible-core CI runs, every role says the same, and every
+role lists the Debian releases CI runs the scenarios on (the node images' releases)."""
 
 import re
 from importlib.metadata import version
@@ -29,3 +30,15 @@ def test_the_lower_bound_is_the_ansible_core_ci_runs():
 def test_every_role_claims_the_same_ansible_core(role):
     meta = yaml.safe_load((ROOT / "roles" / role / "meta" / "main.yml").read_text())["galaxy_info"]
     assert meta["min_ansible_version"] == "{}.{}".format(*lower_bound())
+
+
+def release_suites():
+    """The Debian releases the node images are built for (scripts/build-image.sh), which CI runs."""
+    recipe = (ROOT / "scripts" / "build-image.sh").read_text()
+    return sorted(re.findall(r"^\s+\d+\) suite=(\w+) ;;$", recipe, flags=re.M))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_lists_the_releases_ci_runs(role):
+    meta = yaml.safe_load((ROOT / "roles" / role / "meta" / "main.yml").read_text())["galaxy_info"]
+    assert meta["platforms"] == [{"name": "Debian", "versions": release_suites()}]
