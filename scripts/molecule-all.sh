@@ -24,10 +24,13 @@ rm -rf "$logs" && mkdir -p "$logs"
 # what depends on the nodes' packages (keepalived, HAProxy, iptables, Python) is proven on each.
 # CI runs ipv6 there; default and fast (about 14 and 11 min more) join once CI has the time.
 read -r -a on_both <<< "${HAPAIR_ON_BOTH-ipv6}"
-: "${HAPAIR_NODE_IMAGE:?molecule-all: run it through make (make molecule), or set HAPAIR_NODE_IMAGE=$(scripts/build-image.sh --print)}"
-other=$([[ $HAPAIR_NODE_IMAGE == *:trixie-* ]] && echo 12 || echo 13)
-# A twin (NAME@other) comes well after its scenario, so that the other queue never waits for it.
-first=(default three_nodes fast "default@$other" roles "fast@$other" nopreempt ipv6 "ipv6@$other" tls)
+# The release of a plain NAME: make's (HAPAIR_NODE_IMAGE), else HAPAIR_DEBIAN's, else Debian 12.
+export HAPAIR_NODE_IMAGE=${HAPAIR_NODE_IMAGE:-$(scripts/build-image.sh --print)}
+base=$([[ $HAPAIR_NODE_IMAGE == *:trixie-* ]] && echo 13 || echo 12)
+other=$([[ $base == 13 ]] && echo 12 || echo 13)
+# A twin (NAME@other) comes at least one scenario after its own, so that its lock does not hold a
+# queue idle while the other queue still runs the scenario (the time of each includes any wait).
+first=(default three_nodes fast roles "default@$other" nopreempt "fast@$other" ipv6 tls "ipv6@$other")
 if (( $# )); then
   scenarios=("$@")
 else
@@ -42,7 +45,7 @@ for s in "${scenarios[@]}"; do
   [[ $s != *@* || ${s#*@} == 12 || ${s#*@} == 13 ]] || { echo "molecule-all: $s: Debian 12 or 13" >&2; exit 2; }
 done
 # Each release's node image, built once here if missing (about a minute).
-for d in $(printf '%s\n' "${scenarios[@]}" | sed -n 's/.*@//p' | sort -u); do
+for d in $(printf '%s\n' "${scenarios[@]}" | sed "s/^[^@]*\$/&@$base/" | sed -n 's/.*@//p' | sort -u); do
   HAPAIR_DEBIAN=$d scripts/build-image.sh
 done
 
