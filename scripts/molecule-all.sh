@@ -5,7 +5,7 @@
 # The longest start first, so the short ones fill in behind them. A scenario's whole output is
 # printed when it ends, in one piece; the run fails if any scenario failed, after all have run.
 # NAME@13 runs a scenario on Debian 13 nodes (NAME@12 on Debian 12); a plain NAME runs on the
-# release the environment names (HAPAIR_NODE_IMAGE, from `make DEBIAN=`). The two runs of one
+# release HAPAIR_DEBIAN names (`make DEBIAN=`; 12 by default). The two runs of one
 # scenario share its container names, network and ephemeral directory: never side by side (a lock).
 #   scripts/molecule-all.sh                  every scenario, and ON_BOTH on the other release
 #   scripts/molecule-all.sh fast notify@13   only these
@@ -24,10 +24,11 @@ rm -rf "$logs" && mkdir -p "$logs"
 # what depends on the nodes' packages (keepalived, HAProxy, iptables, Python) is proven on each.
 # CI runs ipv6 there; default and fast (about 14 and 11 min more) join once CI has the time.
 read -r -a on_both <<< "${HAPAIR_ON_BOTH-ipv6}"
-# The release of a plain NAME: make's (HAPAIR_NODE_IMAGE), else HAPAIR_DEBIAN's, else Debian 12.
-export HAPAIR_NODE_IMAGE=${HAPAIR_NODE_IMAGE:-$(scripts/build-image.sh --print)}
-base=$([[ $HAPAIR_NODE_IMAGE == *:trixie-* ]] && echo 13 || echo 12)
-other=$([[ $base == 13 ]] && echo 12 || echo 13)
+# The release of a plain NAME, and the other one.
+base=${HAPAIR_DEBIAN:-12}
+other=$(( base == 13 ? 12 : 13 ))
+# A scenario's release: NAME@N's N, else the base. build-image.sh names each release's image.
+release() { if [[ $1 == *@* ]]; then echo "${1#*@}"; else echo "$base"; fi; }
 # A twin (NAME@other) comes at least one scenario after its own, so that its lock does not hold a
 # queue idle while the other queue still runs the scenario (the time of each includes any wait).
 first=(default three_nodes fast roles "default@$other" nopreempt "fast@$other" ipv6 tls "ipv6@$other")
@@ -45,13 +46,13 @@ for s in "${scenarios[@]}"; do
   [[ $s != *@* || ${s#*@} == 12 || ${s#*@} == 13 ]] || { echo "molecule-all: $s: Debian 12 or 13" >&2; exit 2; }
 done
 # Each release's node image, built once here if missing (about a minute).
-for d in $(printf '%s\n' "${scenarios[@]}" | sed "s/^[^@]*\$/&@$base/" | sed -n 's/.*@//p' | sort -u); do
+for d in $(for s in "${scenarios[@]}"; do release "$s"; done | sort -u); do
   HAPAIR_DEBIAN=$d scripts/build-image.sh
 done
 
 one() {
-  local s=$1 start=$SECONDS rc=0 image=$HAPAIR_NODE_IMAGE
-  [[ $s == *@* ]] && image=$(HAPAIR_DEBIAN=${s#*@} scripts/build-image.sh --print)
+  local s=$1 start=$SECONDS rc=0 image
+  image=$(HAPAIR_DEBIAN=$(release "$s") scripts/build-image.sh --print)
   # Each line stamped with the time it was written, to see where a scenario's time goes.
   HAPAIR_NODE_IMAGE=$image flock "$logs/${s%@*}.lock" molecule test -s "${s%@*}" 2>&1 \
     | while IFS= read -r line; do printf '%(%T)T %s\n' -1 "$line"; done > "$logs/$s.log"
@@ -61,8 +62,8 @@ one() {
   flock "$logs/results" bash -c 'printf "\n==> scenario %s: %s in %s s\n" "$1" "$([[ $2 == 0 ]] && echo passed || echo FAILED)" "$3"; cat "$4"' \
     _ "$s" "$rc" "$((SECONDS - start))" "$logs/$s.log"
 }
-export -f one
-export logs
+export -f one release
+export logs base
 
 # On an interrupt, stop every scenario and remove what they started.
 cleanup() {
