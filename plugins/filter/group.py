@@ -20,7 +20,7 @@ description:
   - The same plugin file provides C(group_models) (the model of each named group),
     C(group_missing_facts) (the members whose network facts are
     missing), C(group_firewall_rules), C(group_missing_rules), C(group_stale_rules),
-    C(group_delete_argv), C(group_restore_input), C(group_chain_problem), C(group_bad_addresses), C(group_sysctls), C(group_adverts), C(group_advert_conflicts), C(group_password_changes), C(group_advert_changes) (what a run changes in a node's adverts), C(group_commit_delay) (when a node commits a staged keepalived.conf), C(group_commit_batch_missing) (the staged members a commit's batch lacks), C(group_bind_sysctls), C(group_listeners), C(group_frontend_ports), C(group_holders) (who holds a VIP, from vip_status reports) and C(group_status_lines) (status.yml's table).
+    C(group_delete_argv), C(group_restore_input), C(group_chain_problem), C(group_bad_addresses), C(group_sysctls), C(group_adverts), C(group_advert_conflicts), C(group_password_changes), C(group_advert_changes) (what a run changes in a node's adverts), C(group_commit_delay) (when a node commits a staged keepalived.conf), C(group_commit_batch_missing) (the staged members a commit's batch lacks), C(group_bind_sysctls), C(group_listeners), C(group_frontend_ports), C(group_play_hosts) (the inventory group a playbook runs on, checked), C(group_holders) (who holds a VIP, from vip_status reports) and C(group_status_lines) (status.yml's table).
 author:
   - hapair.loadbalancer maintainers
 positional: hostvars, settings, me
@@ -57,6 +57,7 @@ _value:
 import base64
 import json
 
+from ansible.errors import AnsibleFilterError
 from ansible_collections.hapair.loadbalancer.plugins.module_utils import group
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import config_advert_ints, config_passwords
 
@@ -277,6 +278,17 @@ def group_unserved_binds(binds, ss_lines, process="haproxy"):
     return group.unserved_binds(binds, ss_lines, process)
 
 
+def group_play_hosts(value, groups):
+    """The inventory group a playbook's plays run on (module_utils/group.py: play_group), for
+    their hosts keyword: an error there stops the playbook before its first play. It is also
+    the first plugin of this collection that a playbook's main process loads, so every task
+    process forked after it finds the collection's plugins and module_utils already compiled."""
+    name, problem = group.play_group(value, groups)
+    if problem:
+        raise AnsibleFilterError(problem)
+    return name
+
+
 def group_hostport(address, port=None):
     return group.hostport(address, port)
 
@@ -315,4 +327,5 @@ class FilterModule:
             "group_haproxy_binds": group_haproxy_binds,
             "group_unserved_binds": group_unserved_binds,
             "group_hostport": group_hostport,
+            "group_play_hosts": group_play_hosts,
         }

@@ -50,6 +50,36 @@ FAMILIES = {4: "ipv4", 6: "ipv6"}
 # The marker in the comment of every firewall rule the collection owns.
 RULE_MARKER = "hapair.loadbalancer"
 
+# The inventory group the playbooks run on when hapair_lb_group is not given.
+DEFAULT_GROUP = "lb"
+
+
+def play_group(value, groups):
+    """The inventory group the collection's playbooks run on (hapair_lb_group; None or "" for
+    DEFAULT_GROUP), and the problem with it, or None: (name, problem). A play whose hosts match
+    nothing is skipped and the run passes having done nothing, so a misspelt name, a host pattern
+    ("lb,web", "lb:!lb2", "lb*") or a group without hosts is refused before any play starts.
+    An inventory without hosts is let through: Ansible warns of it itself, and a syntax check
+    (ansible-playbook --syntax-check, ansible-lint) has no inventory.
+    groups: the inventory's groups ({name: [hosts]}), as the magic variable groups gives them."""
+    name = DEFAULT_GROUP if value is None or value == "" else value
+    known = groups if isinstance(groups, dict) else {}
+    if not isinstance(name, str):
+        return None, (f"hapair_lb_group is {value!r}: give the name of one inventory group (a string), for example "
+                      f"-e hapair_lb_group={DEFAULT_GROUP}")
+    if not list(known.get("all") or []):
+        return name, None
+    if name not in known:
+        given = f"hapair_lb_group is {name!r}" if name == value else f"hapair_lb_group is not set, so the group is {name!r}"
+        listed = ", ".join(sorted(g for g in known if g not in ("all", "ungrouped"))) or "none"
+        return None, (f"{given}, and the inventory has no such group: the play would match no host and do nothing. "
+                      f"Give the name of the inventory group of the load balancers (one group, not a pattern); the "
+                      f"inventory's groups: {listed}")
+    if not list(known[name] or []):
+        return None, (f"hapair_lb_group is {name!r}, a group without hosts: the play would match no host and do "
+                      f"nothing. Put the load balancers in it, or name their group")
+    return name, None
+
 
 def parse_vip(text):
     """A VIP as given -> {address, prefix, cidr, family}, or None when it is no address/prefix."""

@@ -528,3 +528,46 @@ def test_a_commit_batch_must_hold_every_member_with_something_staged():
     assert filters.group_commit_batch_missing(built, ["lab-lb1"], hostvars) == ["lab-lb2"]
     assert filters.group_commit_batch_missing(built, ["lab-lb2"], {"lab-lb1": {"keepalived_staged": False}}) == []
     assert filters.group_commit_batch_missing(built, ["lab-lb2"], {"lab-lb1": {}}) == []
+
+
+GROUPS = {"all": ["lb1", "lb2", "web1"], "ungrouped": [], "lb": ["lb1", "lb2"], "web": ["web1"], "spare": []}
+
+
+@pytest.mark.parametrize("value, name", [(None, "lb"), ("", "lb"), ("lb", "lb"), ("web", "web"), ("all", "all")])
+def test_the_play_runs_on_the_named_group_or_lb(value, name):
+    assert g.play_group(value, GROUPS) == (name, None)
+    assert filters.group_play_hosts(value, GROUPS) == name
+
+
+@pytest.mark.parametrize("value", ["lbs", "lb,web", "lb:!lb2", "lb*", "LB", " lb"])
+def test_a_name_that_is_no_group_would_match_nothing_and_is_refused(value):
+    name, problem = g.play_group(value, GROUPS)
+    assert name is None
+    assert problem.startswith(f"hapair_lb_group is {value!r}, and the inventory has no such group")
+    # The groups the inventory has, without the two every inventory has.
+    assert problem.endswith("the inventory's groups: lb, spare, web")
+
+
+def test_without_the_default_group_the_message_says_none_was_given():
+    _, problem = g.play_group(None, {"all": ["a"], "ungrouped": ["a"]})
+    assert problem.startswith("hapair_lb_group is not set, so the group is 'lb', and the inventory has no such group")
+    assert problem.endswith("the inventory's groups: none")
+
+
+@pytest.mark.parametrize("groups", [{"all": [], "ungrouped": []}, {}, None])
+def test_an_inventory_without_hosts_is_let_through_for_ansible_to_warn_of(groups):
+    # A syntax check (ansible-playbook --syntax-check, ansible-lint) has no inventory.
+    assert g.play_group("lbs", groups) == ("lbs", None)
+    assert g.play_group(None, groups) == ("lb", None)
+
+
+@pytest.mark.parametrize("value", [["lb"], {"lb": 1}, 5])
+def test_a_value_that_is_no_name_is_refused(value):
+    assert g.play_group(value, GROUPS)[1] == (f"hapair_lb_group is {value!r}: give the name of one inventory group "
+                                              "(a string), for example -e hapair_lb_group=lb")
+
+
+def test_a_group_without_hosts_is_refused_and_the_filter_raises():
+    assert "'spare', a group without hosts" in g.play_group("spare", GROUPS)[1]
+    with pytest.raises(Exception, match="hapair_lb_group is 'spare', a group without hosts"):
+        filters.group_play_hosts("spare", GROUPS)
