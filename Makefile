@@ -13,7 +13,7 @@ export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
 export NO_COLOR ?= 1
 # The nodes' Debian release, for the lab and the tests: DEBIAN=13 (trixie) or 12 (bookworm).
-DEBIAN ?= $(or $(HAPAIR_DEBIAN),12)
+DEBIAN ?= $(or $(HAPAIR_DEBIAN),13)
 export HAPAIR_DEBIAN := $(DEBIAN)
 export HAPAIR_NODE_IMAGE := $(shell HAPAIR_DEBIAN=$(DEBIAN) scripts/build-image.sh --print)
 

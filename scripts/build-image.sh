@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the node image used by the lab and the molecule scenarios, for Debian 12 (bookworm) or
-# Debian 13 (trixie): HAPAIR_DEBIAN=12|13, 12 by default.
+# Debian 13 (trixie): HAPAIR_DEBIAN=12|13, 13 by default.
 # No registry is reachable, so the image comes from debootstrap and `podman import`.
 # The tag carries the release and a hash of this script: a changed recipe builds a new image, an
 # unchanged one is reused (about 45 s saved per run).
@@ -9,7 +9,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 name=${HAPAIR_IMAGE_NAME:-localhost/hapair-node}
-case ${HAPAIR_DEBIAN:-12} in
+case ${HAPAIR_DEBIAN:-13} in
   12) suite=bookworm ;;
   13) suite=trixie ;;
   *) echo "build-image.sh: HAPAIR_DEBIAN='${HAPAIR_DEBIAN}' is no release this project tests: 12 (bookworm) or 13 (trixie)" >&2; exit 2 ;;

@@ -5,7 +5,7 @@
 # The longest start first, so the short ones fill in behind them. A scenario's whole output is
 # printed when it ends, in one piece; the run fails if any scenario failed, after all have run.
 # NAME@13 runs a scenario on Debian 13 nodes (NAME@12 on Debian 12); a plain NAME runs on the
-# release HAPAIR_DEBIAN names (`make DEBIAN=`; 12 by default). The two runs of one
+# release HAPAIR_DEBIAN names (`make DEBIAN=`; 13, Debian's stable release, by default). The two runs of one
 # scenario share its container names, network and ephemeral directory: never side by side (a lock).
 #   scripts/molecule-all.sh                  every scenario, and ON_BOTH on the other release
 #   scripts/molecule-all.sh fast notify@13   only these
@@ -22,10 +22,10 @@ rm -rf "$logs" && mkdir -p "$logs"
 # on two cores starve the probes (requests time out under load): two it is.
 # The scenarios that also run on the other Debian release (HAPAIR_ON_BOTH, names apart by spaces):
 # what depends on the nodes' packages (keepalived, HAProxy, iptables, Python) is proven on each.
-# CI runs ipv6 there; default and fast (about 14 and 11 min more) join once CI has the time.
-read -r -a on_both <<< "${HAPAIR_ON_BOTH-ipv6}"
+# CI runs default, fast and ipv6 there.
+read -r -a on_both <<< "${HAPAIR_ON_BOTH-default fast ipv6}"
 # The release of a plain NAME, and the other one.
-base=${HAPAIR_DEBIAN:-12}
+base=${HAPAIR_DEBIAN:-13}
 other=$(( base == 13 ? 12 : 13 ))
 # A scenario's release: NAME@N's N, else the base. build-image.sh names each release's image.
 release() { if [[ $1 == *@* ]]; then echo "${1#*@}"; else echo "$base"; fi; }
