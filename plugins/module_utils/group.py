@@ -70,7 +70,10 @@ def play_group(value, groups):
     if not list(known.get("all") or []):
         return name, None
     if name not in known:
-        given = f"hapair_lb_group is {name!r}" if name == value else f"hapair_lb_group is not set, so the group is {name!r}"
+        # A play's hosts see extra and play variables, not the inventory's (group_vars, host_vars).
+        given = (f"hapair_lb_group is {name!r}" if name == value else
+                 f"hapair_lb_group is not given (with -e: a play's hosts cannot see inventory variables), so the "
+                 f"group is {name!r}")
         listed = ", ".join(sorted(g for g in known if g not in ("all", "ungrouped"))) or "none"
         return None, (f"{given}, and the inventory has no such group: the play would match no host and do nothing. "
                       f"Give the name of the inventory group of the load balancers (one group, not a pattern); the "

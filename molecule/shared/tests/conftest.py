@@ -140,8 +140,9 @@ def run_playbook(playbook, *args, timeout=600):
 
 
 def recap(out):
-    """The PLAY RECAP lines of a playbook's output, one per host."""
-    return [line for line in out[out.rindex("PLAY RECAP"):].splitlines() if "ok=" in line]
+    """The PLAY RECAP lines of a playbook's output, one per host; none where no play started."""
+    at = out.rfind("PLAY RECAP")
+    return [] if at < 0 else [line for line in out[at:].splitlines() if "ok=" in line]
 
 
 def run_site_watching(probe, *args, interval=0.2, timeout=600):

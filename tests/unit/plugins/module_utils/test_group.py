@@ -550,8 +550,15 @@ def test_a_name_that_is_no_group_would_match_nothing_and_is_refused(value):
 
 def test_without_the_default_group_the_message_says_none_was_given():
     _, problem = g.play_group(None, {"all": ["a"], "ungrouped": ["a"]})
-    assert problem.startswith("hapair_lb_group is not set, so the group is 'lb', and the inventory has no such group")
+    assert problem.startswith("hapair_lb_group is not given (with -e: a play's hosts cannot see inventory variables), "
+                              "so the group is 'lb', and the inventory has no such group")
     assert problem.endswith("the inventory's groups: none")
+
+
+def test_the_playbooks_default_group_is_the_lb_group_role_s():
+    import yaml
+    defaults = Path(__file__).resolve().parents[4] / "roles" / "lb_group" / "defaults" / "main.yml"
+    assert yaml.safe_load(defaults.read_text())["lb_group_name"] == g.DEFAULT_GROUP
 
 
 @pytest.mark.parametrize("groups", [{"all": [], "ungrouped": []}, {}, None])
