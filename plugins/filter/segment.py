@@ -57,8 +57,8 @@ def vrrp_heard_lines(model, scans):
     return vrrp_wire.heard_lines(model, scans)
 
 
-def vrrp_scan_request(model, me, seconds):
-    return vrrp_wire.scan_request(model, me, seconds)
+def vrrp_scan_request(model, me, seconds, running=None):
+    return vrrp_wire.scan_request(model, me, seconds, running)
 
 
 def vrrp_scan_seconds_problems(value):

@@ -217,11 +217,22 @@ def _link_locals(facts, interface):
             if e.get("scope") == "link" and e.get("address")]
 
 
-def _family(vips):
-    """4 or 6: keepalived runs an instance in the family of its first VIP; None if unclear."""
+def vip_family(vips):
+    """4 or 6: keepalived runs an instance in the family of its first VIP (given with its prefix,
+    or as keepalived.conf's parser returns it, without); None if unclear."""
     for vip in vips or []:
-        parsed = parse_vip(vip)
-        return parsed["family"] if parsed else None
+        words = str(vip if vip is not None else "").split()
+        try:
+            return ipaddress.ip_interface(words[0]).version if words else None
+        except ValueError:
+            return None
+    return None
+
+
+def _family(vips):
+    """vip_family, where the first VIP is a valid VIP with its prefix; None if unclear."""
+    for vip in vips or []:
+        return vip_family([vip]) if parse_vip(vip) else None
     return None
 
 

@@ -21,8 +21,8 @@ import socket
 import struct
 import time
 
-from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import address_only
-from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import decimal_number
+from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import address_only, parse_config
+from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import decimal_number, vip_family
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.validation import number_problems
 
 PROTOCOL = 112
@@ -201,15 +201,54 @@ def _seconds(value):
     return None if number is None else float(number)
 
 
-def scan_request(model, me, seconds):
-    """What node me listens to before any host changes: {interfaces, seconds} (its instances'
-    interfaces), or {} when it listens to nothing (seconds 0, or no instance)."""
+def scan_request(model, me, seconds, running=None):
+    """What node me listens to before any host changes: {interfaces, seconds, vrids} (its
+    instances' interfaces, and the VRID of each on its interface: [{interface, family, vrid}]),
+    or {} when it listens to nothing (seconds 0, or no instance). With running ({config: the path
+    of the node's keepalived.conf, service: keepalived's unit}), also unless_running: the node
+    listens only where this run brings it a VRID that its running keepalived does not run yet on
+    that interface (skip_reason)."""
     number = _seconds(seconds)
     node = ((model or {}).get("nodes") or {}).get(me) or {}
-    interfaces = sorted({i["interface"] for i in node.get("instances") or [] if i.get("interface")})
+    instances = [i for i in node.get("instances") or [] if i.get("interface")]
+    interfaces = sorted({i["interface"] for i in instances})
     if not number or number <= 0 or not interfaces:
         return {}
-    return {"interfaces": interfaces, "seconds": min(number, MAX_SECONDS)}
+    vrids = sorted(({"interface": i["interface"], "family": i["family"], "vrid": i["virtual_router_id"]} for i in instances),
+                   key=_vrid_key)
+    request = {"interfaces": interfaces, "seconds": min(number, MAX_SECONDS), "vrids": vrids}
+    if running and running.get("config") and running.get("service"):
+        request["unless_running"] = {"config": running["config"], "service": running["service"]}
+    return request
+
+
+def _vrid_key(entry):
+    """(interface, family, VRID) of an instance, a heard advert or a scan request's entry."""
+    return (entry.get("interface"), entry.get("family"), entry.get("vrid", entry.get("virtual_router_id")))
+
+
+def _configured(text):
+    """(interface, family, VRID) of every instance of a keepalived.conf (keepalived_state.parse_config;
+    an instance runs in the family of its first VIP)."""
+    return {(inst["interface"], vip_family(inst["vips"]), inst["virtual_router_id"]) for inst in parse_config(text or "")}
+
+
+def skip_reason(config_text, active, vrids, config="keepalived.conf"):
+    """Why a node need not listen before this run (scan_request's unless_running), or None: its
+    keepalived is active and its keepalived.conf runs every VRID of vrids on its interface, so
+    the run brings it no VRID new to the segment (each was checked when it was new). A node
+    whose keepalived is not running, without the file, or with a VRID, family or interface it
+    does not run yet, listens."""
+    if not active or config_text is None or not vrids:
+        return None
+    try:
+        wanted = {(v["interface"], int(v["family"]), int(v["vrid"])) for v in vrids}
+    except (KeyError, TypeError, ValueError):
+        return None
+    if wanted <= _configured(config_text):
+        return (f"keepalived runs every VRID this run gives the node, on the same interface ({config}): "
+                f"no VRID is new to the segment")
+    return None
 
 
 def _ours(model):
@@ -252,7 +291,7 @@ def collisions(model, scans):
         heard = (scans[member] or {}).get("heard") or []
         for inst in (nodes.get(member) or {}).get("instances") or []:
             for entry in heard:
-                if (entry["interface"], entry["family"], entry["vrid"]) != (inst["interface"], inst["family"], inst["virtual_router_id"]):
+                if _vrid_key(entry) != _vrid_key(inst):
                     continue
                 strangers = [s["address"] for s in entry["sources"] if address_only(s["address"]) not in ours]
                 if not strangers:
@@ -286,6 +325,9 @@ def heard_lines(model, scans):
         result = scans[member] or {}
         if _error(result):
             lines.append(f"{member}: could not listen ({_error(result)})")
+            continue
+        if result.get("skipped"):
+            lines.append(f"{member}: did not listen: {result['skipped']}")
             continue
         heard = result.get("heard") or []
         if not heard:

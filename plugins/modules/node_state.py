@@ -91,6 +91,29 @@ options:
         description: How long to listen, at most 60.
         type: float
         default: 0
+      vrids:
+        description:
+          - The VRIDs the node is to run, each on its interface (C(interface), C(family) 4 or 6,
+            C(vrid)), for O(vrrp_scan.unless_running).
+        type: list
+        elements: dict
+        default: []
+      unless_running:
+        description:
+          - Where keepalived already runs every VRID of O(vrrp_scan.vrids) on the same interface
+            (its unit is active, and its keepalived.conf has each), the node does not listen, as no
+            VRID is new to the segment. RV(state.vrrp_scan.skipped) says so. Unset, the default,
+            to listen always.
+        type: dict
+        suboptions:
+          config:
+            description: The path of keepalived.conf.
+            type: path
+            required: true
+          service:
+            description: keepalived's systemd unit.
+            type: str
+            required: true
 attributes:
   check_mode:
     support: full
@@ -177,6 +200,7 @@ state:
       description:
         - What the listener heard, as M(hapair.loadbalancer.vrrp_scan) returns it (C(heard),
           C(frames), C(seconds), C(interfaces)), and C(error), why it could not listen, or null.
+        - C(skipped), why it did not listen (O(vrrp_scan.unless_running)), with nothing heard.
         - Only with O(vrrp_scan.seconds) above 0.
       type: dict
 """
@@ -206,6 +230,11 @@ def main():
             vrrp_scan=dict(type="dict", default={}, options=dict(
                 interfaces=dict(type="list", elements="str", default=[]),
                 seconds=dict(type="float", default=0),
+                vrids=dict(type="list", elements="dict", default=[]),
+                unless_running=dict(type="dict", options=dict(
+                    config=dict(type="path", required=True),
+                    service=dict(type="str", required=True),
+                )),
             )),
         ),
         supports_check_mode=True,
@@ -214,7 +243,15 @@ def main():
     # The listener runs beside the reads: the run waits for the longer of the two, not both.
     scan = p["vrrp_scan"] or {}
     heard, listener = {}, None
-    if (scan.get("seconds") or 0) > 0:
+    skipped = None
+    running = scan.get("unless_running")
+    if (scan.get("seconds") or 0) > 0 and running:
+        active = services(module, [running["service"]])[running["service"]]["active"]
+        skipped = vrrp_wire.skip_reason(read_text(running["config"]), active, scan.get("vrids"), running["config"])
+    if skipped:
+        heard.update({"seconds": 0.0, "interfaces": scan.get("interfaces") or [], "heard": [], "frames": 0,
+                      "error": None, "skipped": skipped})
+    elif (scan.get("seconds") or 0) > 0:
         listener = threading.Thread(target=lambda: heard.update(_scan(scan)), daemon=True)
         listener.start()
     state = {
@@ -237,6 +274,7 @@ def main():
         state["iptables_failed"] = [family for family, failed in (("ipv4", failed4), ("ipv6", failed6)) if failed]
     if listener is not None:
         listener.join()
+    if heard:
         state["vrrp_scan"] = heard
     module.exit_json(changed=False, state=state)
 

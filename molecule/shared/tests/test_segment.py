@@ -1,6 +1,7 @@
-"""VRIDs taken on the segment: a foreign keepalived on a backend, with VI_B's VRID (52) and another
-password, is heard by vrrp_scan, and site.yml refuses the VRID in its first play with no host
-changed; the same run passes once it is gone."""
+"""VRIDs taken on the segment: a foreign keepalived on a backend, with VRID 53 and another password,
+is heard by vrrp_scan; a run that would move VI_B to VRID 53 listens before any host changes, and
+site.yml refuses the VRID in its first play with no host changed; an unchanged run brings no VRID
+new to a node, so it does not listen, and passes beside the stranger."""
 
 import json
 import os
@@ -8,7 +9,7 @@ import re
 
 import pytest
 import testinfra
-from conftest import BACKENDS, INVENTORY, LB_NODES, ansible_json, fingerprint, recap, run_site, wait_until
+from conftest import BACKENDS, EXTRA_VARS, INVENTORY, LB_NODES, ansible_json, fingerprint, recap, run_site, wait_until
 
 pytestmark = pytest.mark.scenarios("active_active",)
 
@@ -22,7 +23,7 @@ FOREIGN_CONF = f"""global_defs {{
 vrrp_instance FOREIGN {{
   state MASTER
   interface eth0
-  virtual_router_id 52
+  virtual_router_id 53
   priority 100
   advert_int 1
   authentication {{
@@ -42,7 +43,7 @@ def foreign_address(host):
 
 @pytest.fixture(scope="module")
 def foreigner():
-    """keepalived on a backend, advertising VRID 52 (it sends adverts only as MASTER: wait for
+    """keepalived on a backend, advertising VRID 53 (it sends adverts only as MASTER: wait for
     its VIP); stopped and removed afterwards, also when a test fails."""
     host = testinfra.get_host(f"podman://{FOREIGN}")
     install = host.run("command -v keepalived || (export DEBIAN_FRONTEND=noninteractive; apt-get update -qq"
@@ -53,7 +54,7 @@ def foreigner():
     host.run("systemctl restart keepalived")
     try:
         advertising, _ = wait_until(lambda: FOREIGN_VIP in host.check_output("ip -4 -o addr show dev eth0"), timeout=20)
-        assert advertising, f"the foreign keepalived on {FOREIGN} did not become MASTER of VRID 52"
+        assert advertising, f"the foreign keepalived on {FOREIGN} did not become MASTER of VRID 53"
         yield {"host": host, "address": foreign_address(host)}
     finally:
         stop(host)
@@ -69,31 +70,39 @@ def test_the_scan_lists_the_group_s_adverts_and_the_stranger_s(foreigner):
     result = out["plays"][0]["tasks"][0]["hosts"][LB_NODES[0]]
     assert rc == 0 and not result.get("failed"), result
     heard = {(e["family"], e["vrid"]): e for e in result["heard"]}
-    sources = {s["address"]: s["priority"] for s in heard[(4, 52)]["sources"]}
-    # VI_B's MASTER (the second node) and the stranger, each at its own priority.
-    assert sources.get(foreigner["address"]) == 100, heard
-    assert sources.get(f"{NET}.12") == 250, heard
-    assert heard[(4, 52)]["versions"] == [2] and heard[(4, 52)]["auth_types"] == ["PASS"]
+    # VI_B's MASTER (the second node), and the stranger, each at its own priority.
+    assert {s["address"]: s["priority"] for s in heard[(4, 52)]["sources"]} == {f"{NET}.12": 250}, heard
+    assert {s["address"]: s["priority"] for s in heard[(4, 53)]["sources"]} == {foreigner["address"]: 100}, heard
+    assert heard[(4, 53)]["versions"] == [2] and heard[(4, 53)]["auth_types"] == ["PASS"]
     assert "other123" not in json.dumps(result)
 
 
-def test_site_refuses_the_taken_vrid_in_its_first_play_with_no_host_changed(lbs, foreigner):
+def vi_b_on(vrid):
+    """The scenario's instances with VI_B on another VRID, as -e gives them."""
+    instances = json.loads(EXTRA_VARS)["keepalived_instances"]
+    return json.dumps({"keepalived_instances": [dict(i, virtual_router_id=vrid) if i["name"] == "VI_B" else i
+                                                for i in instances]})
+
+
+def test_site_refuses_a_taken_vrid_in_its_first_play_with_no_host_changed(lbs, foreigner):
     before = fingerprint(lbs)
-    rc, out = run_site()
+    rc, out = run_site("-e", vi_b_on(53))
     assert rc != 0, out[-3000:]
-    assert "virtual_router_id 52 (IPv4), which instance VI_B uses, is already used on the segment" in out, out[-4000:]
+    assert "virtual_router_id 53 (IPv4), which instance VI_B uses, is already used on the segment" in out, out[-4000:]
     assert re.search(rf"heard its adverts from {re.escape(foreigner['address'])}, outside group 'lb'", out), out[-4000:]
     assert "Give VI_B a virtual_router_id no one uses" in out
+    # Every node listened (VRID 53 is new to both), and lists what it heard, the group's own marked.
+    assert f"VRID 51 IPv4 VRRPv2 from {NET}.11 (ours, priority 250)" in out, out[-6000:]
     # The first play stopped it: no later play ran, no task changed anything, no file moved.
     assert "PLAY [Prepare every node]" not in out
     assert all("changed=0" in line for line in recap(out)), recap(out)
     assert fingerprint(lbs) == before
 
 
-def test_without_the_stranger_the_same_run_passes_and_lists_the_group(lbs, foreigner):
-    stop(foreigner["host"])
-    # Its last advert is gone from every node's scan once the listen starts after it.
+def test_an_unchanged_run_brings_no_new_vrid_does_not_listen_and_passes(lbs, foreigner):
     rc, out = run_site()
     assert rc == 0, out[-4000:]
-    assert f"VRID 51 IPv4 VRRPv2 from {NET}.11 (ours, priority 250)" in out, out[-6000:]
+    for node in LB_NODES:
+        assert f"{node}: did not listen: keepalived runs every VRID this run gives the node" in out, out[-6000:]
+    assert "is already used on the segment" not in out
     assert all("changed=0" in line for line in recap(out)), recap(out)

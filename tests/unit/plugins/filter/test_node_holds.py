@@ -51,5 +51,22 @@ def test_the_roles_reads_merge_into_one():
                       "restore": [{"path": "/a", "service": "haproxy"}, {"path": "/c"}],
                       "persist": ["netfilter-persistent", "save"],
                       # One listen: every interface asked for, the longest time asked.
-                      "vrrp_scan": {"interfaces": ["eth0", "eth1"], "seconds": 3.0}}
+                      "vrrp_scan": {"interfaces": ["eth0", "eth1"], "seconds": 3.0, "vrids": []}}
     assert f.node_read_union([{"packages": ["haproxy"]}])["vrrp_scan"] == {}
+
+
+A = {"interface": "eth0", "family": 4, "vrid": 51}
+B = {"interface": "eth1", "family": 6, "vrid": 61}
+
+
+def test_the_listen_is_skipped_only_if_every_request_allows_it():
+    conf = {"config": "/etc/keepalived/keepalived.conf", "service": "keepalived"}
+    both = f.node_read_union([{"vrrp_scan": {"interfaces": ["eth0"], "seconds": 3, "vrids": [A], "unless_running": conf}},
+                              {"vrrp_scan": {"interfaces": ["eth1"], "seconds": 2, "vrids": [B, A], "unless_running": conf}}])
+    assert both["vrrp_scan"] == {"interfaces": ["eth0", "eth1"], "seconds": 3.0, "vrids": [A, B], "unless_running": conf}
+    # A request that listens always (no condition), first or last, makes the union listen always.
+    for order in ([{"interfaces": ["eth0"], "seconds": 3, "vrids": [A], "unless_running": conf},
+                   {"interfaces": ["eth1"], "seconds": 3, "vrids": [B]}],
+                  [{"interfaces": ["eth1"], "seconds": 3, "vrids": [B]},
+                   {"interfaces": ["eth0"], "seconds": 3, "vrids": [A], "unless_running": conf}]):
+        assert "unless_running" not in f.node_read_union([{"vrrp_scan": scan} for scan in order])["vrrp_scan"]

@@ -568,6 +568,12 @@ def test_an_inventory_without_hosts_is_let_through_for_ansible_to_warn_of(groups
     assert g.play_group(None, groups) == ("lb", None)
 
 
+@pytest.mark.parametrize("vips, family", [(["192.0.2.1/24", "fd00::1/64"], 4), (["fd00::1"], 6), (["192.0.2.1 dev eth0"], 4),
+                                          (["no"], None), ([], None), ([None], None)])
+def test_an_instance_runs_in_the_family_of_its_first_vip(vips, family):
+    assert g.vip_family(vips) == family
+
+
 @pytest.mark.parametrize("value", [["lb"], {"lb": 1}, 5])
 def test_a_value_that_is_no_name_is_refused(value):
     assert g.play_group(value, GROUPS)[1] == (f"hapair_lb_group is {value!r}: give the name of one inventory group "

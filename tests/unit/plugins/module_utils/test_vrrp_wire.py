@@ -124,11 +124,60 @@ def scan_of(*frames_heard, error=None):
             "error": error}
 
 
-def test_scan_request_names_the_node_s_vrrp_interfaces():
-    assert w.scan_request(model(), "lb1", "3") == {"interfaces": ["eth0"], "seconds": 3.0}
-    assert w.scan_request(model(), "lb1", 600) == {"interfaces": ["eth0"], "seconds": w.MAX_SECONDS}
+VRIDS = [{"interface": "eth0", "family": 4, "vrid": 51}, {"interface": "eth0", "family": 6, "vrid": 61}]
+
+
+def test_scan_request_names_the_node_s_vrrp_interfaces_and_vrids():
+    assert w.scan_request(model(), "lb1", "3") == {"interfaces": ["eth0"], "seconds": 3.0, "vrids": VRIDS}
+    assert w.scan_request(model(), "lb1", 600)["seconds"] == w.MAX_SECONDS
     assert w.scan_request(model(), "lb1", 0) == {}
     assert w.scan_request(model(), "nobody", 3) == {}
+    running = {"config": "/etc/keepalived/keepalived.conf", "service": "keepalived"}
+    assert w.scan_request(model(), "lb1", 3, running)["unless_running"] == running
+    assert "unless_running" not in w.scan_request(model(), "lb1", 3, None)
+
+
+def conf(*instances):
+    """A keepalived.conf as the role writes it, one vrrp_instance per (name, interface, vrid, vip)."""
+    return "global_defs {\n  enable_script_security\n}\n" + "".join(
+        f"vrrp_instance {name} {{\n  interface {interface}\n  virtual_router_id {vrid}\n  priority 250\n"
+        f"  authentication {{\n    auth_type PASS\n    auth_pass s3cret\n  }}\n"
+        f"  virtual_ipaddress {{\n    {vip} dev {interface}\n  }}\n}}\n"
+        for name, interface, vrid, vip in instances)
+
+
+RUNNING = conf(("VI_A", "eth0", 51, "192.0.2.100/24"), ("VI_6", "eth0", 61, "fd00::100/64"))
+
+
+def test_a_node_already_running_every_vrid_on_its_interface_need_not_listen():
+    reason = w.skip_reason(RUNNING, True, VRIDS, "/etc/keepalived/keepalived.conf")
+    assert reason == ("keepalived runs every VRID this run gives the node, on the same interface "
+                      "(/etc/keepalived/keepalived.conf): no VRID is new to the segment")
+    # One VRID of two, and an instance more in the file: still none new.
+    assert w.skip_reason(RUNNING, True, VRIDS[:1])
+
+
+@pytest.mark.parametrize("text, active, vrids", [
+    (RUNNING, False, VRIDS),                                                    # keepalived stopped: not on the wire
+    (None, True, VRIDS),                                                        # no keepalived.conf yet
+    ("", True, VRIDS),
+    (RUNNING, True, VRIDS + [{"interface": "eth0", "family": 4, "vrid": 52}]),  # a new VRID
+    (RUNNING, True, [{"interface": "eth1", "family": 4, "vrid": 51}]),          # a VRID moved to another interface
+    (RUNNING, True, [{"interface": "eth0", "family": 6, "vrid": 51}]),          # the other family's 51 is new
+    (conf(("VI_A", "eth0", 52, "192.0.2.100/24")), True, VRIDS[:1]),
+    # An instance runs in the family of its first VIP: its VRID is not running in the other family.
+    (conf(("VI_X", "eth0", 61, "192.0.2.100/24"), ("VI_Y", "eth0", 62, "fd00::1/64")), True, VRIDS[1:]),
+    (RUNNING, True, []),                                                        # nothing asked: listen as asked
+    (RUNNING, True, [{"interface": "eth0", "vrid": "x"}]),                      # no such request: listen
+])
+def test_a_node_listens_where_the_run_brings_a_vrid_new_to_it(text, active, vrids):
+    assert w.skip_reason(text, active, vrids) is None
+
+
+def test_a_node_that_did_not_listen_says_why_and_collides_with_nothing():
+    skipped = {"seconds": 0.0, "interfaces": ["eth0"], "heard": [], "frames": 0, "error": None, "skipped": "no VRID is new"}
+    assert w.heard_lines(model(), {"lb1": skipped}) == ["lb1: did not listen: no VRID is new"]
+    assert w.collisions(model(), {"lb1": skipped}) == []
 
 
 def test_the_group_s_own_adverts_pass_also_from_any_member_address_and_an_old_vrid():

@@ -130,3 +130,33 @@ def test_the_vrrp_scan_listens_beside_the_reads(run, monkeypatch):
     # A name that is no interface is said, not a traceback; without seconds there is no listen.
     assert "'eth-none' is no network interface" in run(vrrp_scan={"interfaces": ["eth-none"], "seconds": 0.2})["state"]["vrrp_scan"]["error"]
     assert "vrrp_scan" not in run(sysctl=["net.ipv4.ip_forward"])["state"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a packet socket needs root")
+def test_the_vrrp_scan_is_skipped_only_where_keepalived_runs_every_vrid(run, tmp_path, monkeypatch):
+    import time
+    conf = tmp_path / "keepalived.conf"
+    conf.write_text("vrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 51\n  virtual_ipaddress {\n"
+                    "    192.0.2.100/24 dev lo\n  }\n}\n")
+    running = [{"interface": "lo", "family": 4, "vrid": 51}]
+
+    def scan(vrids, path, seconds=0.5):
+        start = time.monotonic()
+        result = run(vrrp_scan={"interfaces": ["lo"], "seconds": seconds, "vrids": vrids,
+                                "unless_running": {"config": str(path), "service": "keepalived"}})["state"]["vrrp_scan"]
+        return result, time.monotonic() - start
+
+    # This machine runs no keepalived (no systemd even): the file has VRID 51, but nothing sends
+    # it, so the node listens, for the time asked.
+    result, took = scan(running, conf)
+    assert took >= 0.5 and "skipped" not in result and result["error"] is None
+    # Where systemd says keepalived is active (the molecule scenarios have it for real), a run
+    # that brings no VRID new to the file does not listen...
+    monkeypatch.setattr(node_state, "services", lambda module, names: {n: {"active": True, "enabled": True} for n in names})
+    result, took = scan(running, conf, seconds=2)
+    assert took < 1.5, "it listened"
+    assert result["heard"] == [] and result["skipped"].startswith("keepalived runs every VRID this run gives the node")
+    # ... and one that brings a VRID the file does not run, or with no file, listens.
+    for vrids, path in ((running + [{"interface": "lo", "family": 4, "vrid": 52}], conf), (running, tmp_path / "none")):
+        result, took = scan(vrids, path)
+        assert took >= 0.5 and "skipped" not in result and result["error"] is None
