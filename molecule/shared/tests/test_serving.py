@@ -61,8 +61,18 @@ def test_a_master_cut_off_from_its_backends_gives_the_vip_away(lbs):
     finally:
         reconnect(lbs[LB1])
         reconnect(lbs[LB2])
-    # Reconnected, both have their priority back: LB1, the MASTER, serves through the VIP again.
+        # Reconnected, both get their priority back, each after its own checks: until both have,
+        # the VIP may still move (LB2 back at 240 while LB1 is still at 230), under the next test.
+        settled = wait_until(lambda: at_full_priority(LB1) and at_full_priority(LB2), timeout=40, interval=1)[0]
+    assert settled, (vip_status(LB1), vip_status(LB2))
+    # LB1, the MASTER, serves through the VIP again.
     assert wait_until(lambda: served(lbs, VIP, LB1), timeout=40, interval=0.5)[0], holders(lbs)
+
+
+def at_full_priority(node):
+    """Every instance of node at its base priority (no check failing)."""
+    vips = vip_status(node).get("vips") or []
+    return bool(vips) and all(v["effective_priority"] == v["base_priority"] for v in vips)
 
 
 def served_by(count=20):
