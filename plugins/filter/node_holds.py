@@ -130,20 +130,18 @@ def node_read_union(manages):
     # One listen for VRRP adverts: every interface named, for the longest time asked; skipped
     # only where every request's VRIDs already run (module_utils/vrrp_wire.py: scan_request).
     out["vrrp_scan"] = {}
-    for item in manages or []:
-        scan = (item or {}).get("vrrp_scan") or {}
-        if scan.get("seconds"):
-            interfaces = sorted(set(out["vrrp_scan"].get("interfaces", [])) | set(scan.get("interfaces") or []))
-            vrids = list(out["vrrp_scan"].get("vrids", []))
+    scans = [(item or {}).get("vrrp_scan") or {} for item in manages or []]
+    scans = [scan for scan in scans if scan.get("seconds")]
+    if scans:
+        vrids = []
+        for scan in scans:
             vrids += [v for v in scan.get("vrids") or [] if v not in vrids]
-            first = not out["vrrp_scan"]
-            merged = {"interfaces": interfaces, "vrids": vrids,
-                      "seconds": max(float(scan["seconds"]), out["vrrp_scan"].get("seconds", 0.0))}
-            # A request without the condition listens always, and so does the union.
-            running = scan.get("unless_running") if first else out["vrrp_scan"].get("unless_running")
-            if running and scan.get("unless_running") == running:
-                merged["unless_running"] = running
-            out["vrrp_scan"] = merged
+        out["vrrp_scan"] = {"interfaces": sorted({i for scan in scans for i in scan.get("interfaces") or []}),
+                            "vrids": vrids, "seconds": max(float(scan["seconds"]) for scan in scans)}
+        # A request without the condition listens always, and so does the union.
+        running = [scan.get("unless_running") for scan in scans]
+        if running[0] and all(r == running[0] for r in running):
+            out["vrrp_scan"]["unless_running"] = running[0]
     for item in manages or []:
         for key in READ_LISTS + ("restore",):
             for value in (item or {}).get(key) or []:

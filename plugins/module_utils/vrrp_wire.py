@@ -223,8 +223,8 @@ def scan_request(model, me, seconds, running=None):
 
 
 def _vrid_key(entry):
-    """(interface, family, VRID) of an instance, a heard advert or a scan request's entry."""
-    return (entry.get("interface"), entry.get("family"), entry.get("vrid", entry.get("virtual_router_id")))
+    """(interface, family, VRID) of a heard advert or a scan request's entry."""
+    return (entry.get("interface"), entry.get("family"), entry.get("vrid"))
 
 
 def _configured(text):
@@ -290,8 +290,9 @@ def collisions(model, scans):
     for member in sorted(scans or {}):
         heard = (scans[member] or {}).get("heard") or []
         for inst in (nodes.get(member) or {}).get("instances") or []:
+            key = (inst.get("interface"), inst.get("family"), inst.get("virtual_router_id"))
             for entry in heard:
-                if _vrid_key(entry) != _vrid_key(inst):
+                if _vrid_key(entry) != key:
                     continue
                 strangers = [s["address"] for s in entry["sources"] if address_only(s["address"]) not in ours]
                 if not strangers:
