@@ -5,10 +5,12 @@ first is the configured MASTER) and the backends. Hosts are reached with testinf
 backend: one `podman exec` per command.
 """
 
+import contextlib
 import hashlib
 import json
 import os
 import subprocess
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -69,6 +71,63 @@ def filter_rules(host, chain, family=4, table="filter"):
     command = "iptables" if family == 4 else "ip6tables"
     out = host.check_output(f"{command} -t {table} -S {chain}")
     return out.replace(" -p 112 ", " -p vrrp ")
+
+
+# A VRRPv2 advert for VRID 51 with the highest priority and the right password, sent from a
+# backend: an outsider that would take the VIP if the nodes listened. Bounded: 30 adverts.
+ADVERT = textwrap.dedent("""
+    import socket, struct, time
+    def csum(data):
+        total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+        total = (total >> 16) + (total & 0xFFFF)
+        return ~(total + (total >> 16)) & 0xFFFF
+    body = struct.pack("!BBBBBBH4s8s", 0x21, 51, 254, 1, 1, 1, 0, socket.inet_aton("{vip}"), b"lab-vrrp")
+    packet = body[:6] + struct.pack("!H", csum(body)) + body[8:]
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)
+    for _ in range(30):
+        s.sendto(packet, ("224.0.0.18", 0))
+        time.sleep(0.1)
+""")
+
+
+def outsider():
+    """A backend, on the load balancers' segment but no member of the group: (host, its address)."""
+    host = testinfra.get_host(f"podman://{BACKENDS[0]}")
+    return host, host.check_output("ip -4 -o addr show dev eth0").split()[3].split("/")[0]
+
+
+def assert_outsider_kept_out(lbs, master, let_in, let_out):
+    """The outsider's adverts (ADVERT: highest priority, right VRID and password) move nothing;
+    then, with let_in run on every node (a rule of the test's own that accepts them), the same
+    adverts take the MASTERship away, so the firewall, not a broken packet, stopped them. let_out
+    undoes let_in, also on failure, and the master takes the VIP back."""
+    host, _ = outsider()
+    host.check_output(f"python3 -c '{ADVERT.format(vip=VIP)}'")
+    assert holders(lbs) == [master] and vrrp_state(lbs[master]) == "MASTER"
+    try:
+        for node in lbs.values():
+            node.check_output(let_in)
+        host.check_output(f"python3 -c '{ADVERT.format(vip=VIP)}'")
+        assert vrrp_state(lbs[master]) == "BACKUP", "the outsider's adverts were accepted yet changed nothing"
+    finally:
+        for node in lbs.values():
+            node.run(let_out)
+    assert_vip_served_by(lbs, master, timeout=10)
+
+
+@contextlib.contextmanager
+def squatting(host, port, unit="hapair-test-squatter"):
+    """Another process holds port on every address of host while the block runs (at most 300 s)."""
+    host.check_output(
+        f"systemd-run --unit {unit} --collect timeout 300 python3 -c "
+        f"'import socket, time; s = socket.socket(); s.bind((\"0.0.0.0\", {port})); s.listen(); time.sleep(300)'")
+    try:
+        assert wait_until(lambda: f"0.0.0.0:{port} " in host.check_output("ss -Htlnp | grep python3 || true"),
+                          timeout=10)[0], host.check_output("ss -Htlnp")
+        yield
+    finally:
+        host.run(f"systemctl stop {unit}")
 
 
 def holders(lbs, vip=None):
@@ -174,9 +233,17 @@ def fingerprint(lbs):
     for name, host in lbs.items():
         state = host.check_output(
             "cat /etc/keepalived/keepalived.conf /etc/haproxy/haproxy.cfg /etc/sysctl.d/60-hapair-nonlocal-bind.conf;"
-            " iptables -S; systemctl is-active haproxy keepalived"
+            " iptables -S; systemctl is-active haproxy keepalived;"
+            # firewalld's rules, at runtime and permanently, where it runs (the firewalld scenario).
+            " if systemctl -q is-active firewalld; then z=$(firewall-cmd --get-zone-of-interface=eth0) ||"
+            " z=$(firewall-cmd --get-default-zone); firewall-cmd --zone=$z --list-all;"
+            " firewall-cmd --permanent --zone=$z --list-all; fi"
         )
-        prints[name] = hashlib.sha256(state.encode()).hexdigest()
+        # The text itself, not a digest, so that a test that finds a change shows what changed;
+        # but a line that may hold a password (auth_pass, stats auth, a userlist's) only as its digest.
+        prints[name] = "\n".join("sha256:" + hashlib.sha256(line.encode()).hexdigest()
+                                 if any(w in line for w in ("auth", "password", "secret")) else line
+                                 for line in state.splitlines())
     return prints
 
 

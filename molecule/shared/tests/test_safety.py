@@ -8,7 +8,7 @@ import subprocess
 import hapair_harness
 import pytest
 from hapair_harness import Probe
-from conftest import LB_NODES, ROOT, VIP, fingerprint, recap, run_site, wait_until
+from conftest import LB_NODES, ROOT, VIP, fingerprint, recap, run_site, squatting
 
 pytestmark = pytest.mark.scenarios("default",)
 
@@ -39,13 +39,7 @@ def test_a_step_failing_after_a_node_changed_puts_every_node_back(lbs):
     accepts the file, and the reload keeps the old configuration while it reports success. The
     role sees HAProxy not listening; the rollout puts every node back byte for byte (haproxy.cfg
     on the BACKUP, the firewall rule the run added for the port on both), and no request fails."""
-    squatter = "hapair-test-squatter"
-    lbs[BACKUP].check_output(
-        f"systemd-run --unit {squatter} --collect timeout 300 python3 -c "
-        "'import socket, time; s = socket.socket(); s.bind((\"0.0.0.0\", 8081)); s.listen(); time.sleep(300)'")
-    try:
-        assert wait_until(lambda: "0.0.0.0:8081 " in lbs[BACKUP].check_output("ss -Htlnp | grep python3 || true"),
-                          timeout=10)[0], lbs[BACKUP].check_output("ss -Htlnp")
+    with squatting(lbs[BACKUP], 8081):
         before = fingerprint(lbs)
         squatted = {"haproxy_listen_timeout": 3, "haproxy_frontends": [
             {"name": "http_in", "mode": "http", "default_backend": "web", "binds": [{"address": VIP, "port": 80}]},
@@ -58,8 +52,6 @@ def test_a_step_failing_after_a_node_changed_puts_every_node_back(lbs):
         assert fingerprint(lbs) == before, out[-3000:]
         result = probe.summary()
         assert result["sent"] > 100 and result["failed"] == 0, f"{result}"
-    finally:
-        lbs[BACKUP].run(f"systemctl stop {squatter}")
 
 
 def test_a_new_frontend_port_rolls_out_on_a_serving_pair(lbs):
