@@ -20,6 +20,7 @@ description:
   - The same plugin file provides C(group_models) (the model of each named group),
     C(group_missing_facts) (the members whose network facts are
     missing), C(group_firewall_rules), C(group_missing_rules), C(group_stale_rules),
+    C(group_firewalld_rules), C(group_firewalld_missing), C(group_firewalld_stale), C(group_firewall_manager),
     C(group_delete_argv), C(group_restore_input), C(group_chain_problem), C(group_bad_addresses), C(group_sysctls), C(group_adverts), C(group_advert_conflicts), C(group_password_changes), C(group_advert_changes) (what a run changes in a node's adverts), C(group_commit_delay) (when a node commits a staged keepalived.conf), C(group_commit_batch_missing) (the staged members a commit's batch lacks), C(group_bind_sysctls), C(group_listeners), C(group_frontend_ports), C(group_play_hosts) (the inventory group a playbook runs on, checked), C(group_holders) (who holds a VIP, from vip_status reports) and C(group_status_lines) (status.yml's table).
 author:
   - hapair.loadbalancer maintainers
@@ -289,6 +290,22 @@ def group_play_hosts(value, groups):
     return name
 
 
+def group_firewalld_rules(rules):
+    return group.firewalld_rules(rules)
+
+
+def group_firewalld_missing(rules, current):
+    return group.firewalld_missing(rules, current)
+
+
+def group_firewalld_stale(rules, current, keep_sources=None):
+    return group.firewalld_stale(rules, current, keep_sources)
+
+
+def group_firewall_manager(choice, read, node="this node"):
+    return group.firewall_manager(choice, read, node)
+
+
 def group_hostport(address, port=None):
     return group.hostport(address, port)
 
@@ -308,6 +325,10 @@ class FilterModule:
             "group_firewall_rules": group_firewall_rules,
             "group_missing_rules": group_missing_rules,
             "group_stale_rules": group_stale_rules,
+            "group_firewalld_rules": group_firewalld_rules,
+            "group_firewalld_missing": group_firewalld_missing,
+            "group_firewalld_stale": group_firewalld_stale,
+            "group_firewall_manager": group_firewall_manager,
             "group_delete_argv": group_delete_argv,
             "group_holders": group_holders,
             "group_status_lines": group_status_lines,

@@ -123,10 +123,15 @@ READ_LISTS = ("packages", "services", "files", "contents", "sysctl", "users", "s
 def node_read_union(manages):
     """The roles' *_manages facts merged into the options of one node_state read, and of the
     node_restore that puts the node back as read: restore (files with their service, whose
-    state and text the read keeps) and persist (how to save the filter rules)."""
+    state and text the read keeps), persist (how to save the filter rules) and firewalld
+    (whether to take out the firewalld rules the run added)."""
     out = {key: [] for key in READ_LISTS + ("restore",)}
     out["iptables"] = False
     out["persist"] = []
+    # The firewall read (vrrp_firewall's: which manager, and firewalld's zone and rules), and
+    # whether a rollback takes out the firewalld rules the run added.
+    out["firewall"] = next((item["firewall"] for item in manages or [] if (item or {}).get("firewall")), None)
+    out["firewalld"] = any(bool((item or {}).get("firewalld")) for item in manages or [])
     # One listen for VRRP adverts: every interface named, for the longest time asked; skipped
     # only where every request's VRIDs already run (module_utils/vrrp_wire.py: scan_request).
     out["vrrp_scan"] = {}

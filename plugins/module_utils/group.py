@@ -26,6 +26,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import address_only as canonical_address
+from ansible_collections.hapair.loadbalancer.plugins.module_utils.node_read import FIREWALL_MANAGERS
 
 # The settings the model reads from each member, and the public variable each comes from. A
 # member outside the play (--limit) is read from its inventory variables and facts; what it
@@ -768,6 +769,109 @@ def delete_argv(family, line):
     if current:
         words.append(current)
     return ["iptables" if family == "ipv4" else "ip6tables", "-t", "filter", "-D"] + words
+
+
+# firewalld keeps no comment on a rule: this collection's rich rules carry these priorities
+# (VRRP's protocol number in them), so that a later run finds its own; no other rule of the
+# zone should use them. Its accepts come before its drops, and both before the zone's own rules.
+FIREWALLD_PRIORITY = {"ACCEPT": -32112, "DROP": -32111}
+
+
+def _rich_rule(rule, port=None):
+    """One rule of firewall_rules as a firewalld rich rule, in the form firewalld lists it."""
+    words = [f'rule priority="{FIREWALLD_PRIORITY[rule["jump"]]}" family="{rule["ip_version"]}"']
+    if rule.get("source"):
+        words.append(f'source address="{rule["source"]}"')
+    if rule.get("destination"):
+        words.append(f'destination address="{rule["destination"]}"')
+    if rule["protocol"] == "vrrp":
+        words.append('protocol value="vrrp"')
+    else:
+        words.append(f'port port="{port}" protocol="{rule["protocol"]}"')
+    words.append(rule["jump"].lower())
+    return " ".join(words)
+
+
+def firewalld_rules(rules):
+    """The rules of firewall_rules as firewalld rich rules, [{family, rule, comment}], for a
+    node whose firewall firewalld manages: the same sources, destinations and ports, in the
+    node's zone. The chain and INPUT's jumps to it have no counterpart (the rules sit in the
+    zone, ahead of its own by their priority), and neither has the OUTPUT rule that keeps local
+    users other than HAProxy's off the members' peers port: rich rules filter what comes in."""
+    out = []
+    for rule in rules or []:
+        if rule.get("chain_management") or rule.get("jump") not in FIREWALLD_PRIORITY or rule["chain"] == "OUTPUT":
+            continue
+        for port in rule.get("destination_ports") or [None]:
+            out.append({"family": rule["ip_version"], "rule": _rich_rule(rule, port),
+                        "comment": rule["comment"] + (f" (tcp/{port})" if port and len(rule["destination_ports"]) > 1 else "")})
+    return out
+
+
+def firewalld_missing(rules, current):
+    """The rich rules of firewalld_rules that the zone lacks, at runtime or permanently
+    (current: {runtime, permanent}, as firewall-cmd --list-rich-rules printed them)."""
+    runtime, permanent = set((current or {}).get("runtime") or []), set((current or {}).get("permanent") or [])
+    return [r for r in rules or [] if r["rule"] not in runtime or r["rule"] not in permanent]
+
+
+def _rich_source(rule):
+    found = re.search(r' source address="([^"]+)"', rule)
+    return canonical_address(found.group(1)) if found else None
+
+
+def firewalld_stale(rules, current, keep_sources=None):
+    """The zone's rich rules with this collection's priorities that no wanted rule has, at
+    runtime or permanently (in that order, each once). keep_sources: addresses whose rules stay
+    even so (the members', while some may still send the old way)."""
+    wanted = {r["rule"] for r in rules or []}
+    keep = {canonical_address(a) for a in keep_sources or []}
+    marks = tuple(f'rule priority="{p}" ' for p in FIREWALLD_PRIORITY.values())
+    out = []
+    for line in list((current or {}).get("runtime") or []) + list((current or {}).get("permanent") or []):
+        if line.startswith(marks) and line not in wanted and line not in out and _rich_source(line) not in keep:
+            out.append(line)
+    return out
+
+
+def firewall_manager(choice, read, node="this node"):
+    """{manager, zone, problem}: what manages node's firewall, from the firewall read of
+    hapair.loadbalancer.node_state ({managers: {name: {active, enabled}}, firewalld}) and choice
+    (vrrp_firewall_backend: auto, iptables or firewalld). auto takes firewalld where it runs, and
+    iptables where no other manager runs: ufw, or nftables.service (it loads /etc/nftables.conf,
+    whose `flush ruleset` empties every table, at its start), would fight the rules."""
+    choice = str(choice).strip().lower() if choice is not None else "auto"
+    managers = (read or {}).get("managers") or {}
+    active = [m for m in FIREWALL_MANAGERS if (managers.get(m) or {}).get("active")
+              or (m == "nftables" and (managers.get(m) or {}).get("enabled"))]
+    firewalld = (read or {}).get("firewalld") or {}
+    result = {"manager": None, "zone": firewalld.get("zone"), "problem": None}
+    if choice not in ("auto", "iptables", "firewalld"):
+        result["problem"] = (f"vrrp_firewall_backend is {choice!r}: give auto (firewalld where it runs, else iptables), "
+                             "iptables or firewalld")
+    elif choice == "firewalld" and "firewalld" not in active:
+        result["problem"] = (f"vrrp_firewall_backend is firewalld, but firewalld does not run on {node}: start it "
+                             "(systemctl enable --now firewalld), or set vrrp_firewall_backend to auto or iptables")
+    elif choice == "iptables" and "firewalld" in active:
+        result["problem"] = (f"vrrp_firewall_backend is iptables, but firewalld runs on {node} and puts its own rules "
+                             "back over ours at every reload: set vrrp_firewall_backend to auto or firewalld, or stop "
+                             "and disable firewalld")
+    elif choice == "auto" and "firewalld" not in active and active:
+        what = " and ".join("ufw (active)" if m == "ufw" else "nftables.service (enabled: its /etc/nftables.conf "
+                            "flushes every table when it starts)" for m in active)
+        result["problem"] = (f"{what} manages the firewall of {node}, and would fight this role's iptables rules: "
+                             "disable it, or set vrrp_firewall_backend to iptables if its rules leave ours alone, or "
+                             "run firewalld (vrrp_firewall_backend auto or firewalld)")
+    else:
+        result["manager"] = "firewalld" if "firewalld" in active and choice != "iptables" else "iptables"
+    zones = sorted(set((firewalld.get("zones") or {}).values()))
+    if result["manager"] == "firewalld" and len(zones) > 1:
+        result["problem"] = (f"the VRRP interfaces of {node} are in different firewalld zones "
+                             f"({', '.join(f'{i}: {z}' for i, z in sorted(firewalld['zones'].items()))}), and "
+                             "this role manages one zone: bind them to one zone (firewall-cmd --permanent "
+                             "--zone=ZONE --change-interface=IF), or set vrrp_firewall_zone to it")
+        result["manager"] = None
+    return result
 
 
 def sysctls(node, ipv4=True, ipv6=False):

@@ -144,3 +144,43 @@ def iptables_read(module, command="iptables-save"):
 def iptables(module, command="iptables-save"):
     """The lines of the filter table; empty when the command is not installed or fails."""
     return iptables_read(module, command)[0]
+
+
+FIREWALL_MANAGERS = ("firewalld", "ufw", "nftables")
+
+
+def firewalld_rich_rules(module, zone):
+    """{runtime, permanent}: the zone's rich rules as firewall-cmd lists them (empty lists where
+    it fails), and failed: the views that could not be listed."""
+    cmd = module.get_bin_path("firewall-cmd")
+    out, failed = {"runtime": [], "permanent": []}, []
+    for view, extra in (("runtime", []), ("permanent", ["--permanent"])):
+        rc, text, _ = module.run_command([cmd] + extra + ["--zone=" + zone, "--list-rich-rules"]) if cmd else (1, "", "")
+        if rc == 0:
+            out[view] = [line.strip() for line in text.splitlines() if line.strip()]
+        else:
+            failed.append(view)
+    out["failed"] = failed
+    return out
+
+
+def firewall(module, zone="", interfaces=()):
+    """Which firewall managers the node runs ({managers: {name: {active, enabled}}}), and where
+    firewalld is active, firewalld: {zone, zones, runtime, permanent, failed}: the zone the
+    rules go to (zone if given, else that of the first interface, firewalld's default zone for
+    an interface bound to none), each interface's zone, and that zone's rich rules."""
+    state = {"managers": services(module, list(FIREWALL_MANAGERS)), "firewalld": None}
+    cmd = module.get_bin_path("firewall-cmd")
+    if not cmd or not state["managers"]["firewalld"]["active"]:
+        return state
+    zones = {}
+    if zone:
+        zones = {name: zone for name in interfaces}
+    else:
+        default = module.run_command([cmd, "--get-default-zone"])[1].strip()
+        for name in interfaces:
+            rc, text, _ = module.run_command([cmd, "--get-zone-of-interface=" + name])
+            zones[name] = text.strip() if rc == 0 and text.strip() else default
+        zone = zones[interfaces[0]] if interfaces else default
+    state["firewalld"] = {"zone": zone, "zones": zones, **firewalld_rich_rules(module, zone)}
+    return state

@@ -6,7 +6,7 @@ the plain rules behind the node_restore module, apart from the host so that they
 
 from __future__ import annotations
 
-from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import RULE_MARKER, _comment, delete_argv
+from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import RULE_MARKER, _comment, delete_argv, firewalld_stale
 
 
 def file_differs(before, now, content_now):
@@ -39,6 +39,23 @@ def rule_deletions(family, before_lines, current_lines, marker=RULE_MARKER):
         chain = words[0][1:] if line.startswith(":") and len(words) > 1 and words[1] == "-" else None
         if chain and ":" + chain not in known and not any(chain in (rule.split()[1], rule.split()[-1]) for rule in left):
             commands.append([tool, "-t", "filter", "-X", chain])
+    return commands
+
+
+def rich_rule_deletions(before, current):
+    """The firewall-cmd arguments that take out the rich rules of this collection (group.firewalld_stale)
+    that the zone did not have before, at runtime and permanently (before and current: the
+    firewalld read of node_state, {zone, runtime, permanent}). Nothing without the collection's
+    priorities is touched; a zone that changed since the read is left alone."""
+    before, current = before or {}, current or {}
+    if not before.get("zone") or before.get("zone") != current.get("zone"):
+        return []
+    commands = []
+    for view, extra in (("runtime", []), ("permanent", ["--permanent"])):
+        if view in (before.get("failed") or []) or view in (current.get("failed") or []):
+            continue
+        added = firewalld_stale([{"rule": line} for line in before.get(view) or []], {"runtime": current.get(view)})
+        commands += [["firewall-cmd"] + extra + ["--zone=" + current["zone"], "--remove-rich-rule=" + line] for line in added]
     return commands
 
 

@@ -20,7 +20,8 @@ description:
     stopped, enabled or disabled as they were, and a running service whose file was put back is
     reloaded; then the filter rules carrying the marker that the tables did not have are
     deleted, and any chain of its own the run created (nothing without the marker, and no
-    built-in chain, is touched), and the rules are saved with O(persist).
+    built-in chain, is touched), and the rules are saved with O(persist); then, with
+    O(firewalld), the rich rules of the collection that the firewalld zone did not have.
   - Packages the run installed stay installed.
 author:
   - hapair.loadbalancer maintainers
@@ -58,6 +59,12 @@ options:
     default: []
   iptables:
     description: Delete the filter rules with O(marker) that O(before) lacks, in both families.
+    type: bool
+    default: false
+  firewalld:
+    description:
+      - Remove the firewalld rich rules of this collection (its priorities) that the zone lacked
+        in O(before)'s C(firewall.firewalld), at runtime and permanently.
     type: bool
     default: false
   marker:
@@ -118,10 +125,10 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.restore import (
-    file_differs, rule_deletions, service_actions,
+    file_differs, rich_rule_deletions, rule_deletions, service_actions,
 )
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.node_read import (
-    file_state, iptables_read, read_text, services, sysctl,
+    file_state, firewalld_rich_rules, iptables_read, read_text, services, sysctl,
 )
 
 
@@ -175,6 +182,7 @@ def main():
             services=dict(type="list", elements="str", default=[]),
             sysctl=dict(type="list", elements="str", default=[]),
             iptables=dict(type="bool", default=False),
+            firewalld=dict(type="bool", default=False),
             marker=dict(type="str", default="hapair.loadbalancer"),
             persist=dict(type="list", elements="str", default=[]),
         ),
@@ -238,6 +246,21 @@ def main():
                     continue
             done["services"].setdefault(name, []).append(verb)
 
+    def delete(commands, rules, shown):
+        """Run each command that deletes a rule (reported under rules; a failed one by its words
+        from shown on); without its tool, rules stay as they are."""
+        for argv in commands:
+            tool = module.get_bin_path(argv[0])
+            if tool is None:
+                done["left"].append("%s (no %s)" % (rules, argv[0]))
+                return
+            if not module.check_mode:
+                rc, _, err = module.run_command([tool] + argv[1:])
+                if rc != 0:
+                    done["left"].append("%s (%s)" % (" ".join(argv[shown:]), err.strip()))
+                    continue
+            done["rules"].append(argv)
+
     # 4. The filter rules this run added, then 5. saving them.
     if p["iptables"]:
         failed = before.get("iptables_failed") or []
@@ -247,23 +270,19 @@ def main():
                 if any(line.startswith("-A ") for line in current):
                     done["left"].append("the %s rules as they are (their table could not be listed)" % family)
                 continue
-            for argv in rule_deletions(family, before.get("iptables" if family == "ipv4" else "ip6tables"),
-                                       current, p["marker"]):
-                tool = module.get_bin_path(argv[0])
-                if tool is None:
-                    done["left"].append("the %s rules as they are (no %s)" % (family, argv[0]))
-                    break
-                if not module.check_mode:
-                    rc, _, err = module.run_command([tool] + argv[1:])
-                    if rc != 0:
-                        done["left"].append("%s (%s)" % (" ".join(argv[3:]), err.strip()))
-                        continue
-                done["rules"].append(argv)
+            delete(rule_deletions(family, before.get("iptables" if family == "ipv4" else "ip6tables"), current, p["marker"]),
+                   "the %s rules as they are" % family, 3)
         persist = module.get_bin_path(p["persist"][0]) if p["persist"] else None
         if done["rules"] and persist and not module.check_mode:
             rc, _, err = module.run_command([persist] + p["persist"][1:])
             if rc != 0:
                 done["left"].append("the saved rules as they are (%s failed: %s)" % (" ".join(p["persist"]), err.strip()))
+
+    # 6. The firewalld rich rules this run added, at runtime and permanently.
+    was = (before.get("firewall") or {}).get("firewalld") or {}
+    if p["firewalld"] and was.get("zone"):
+        current = dict(firewalld_rich_rules(module, was["zone"]), zone=was["zone"])
+        delete(rich_rule_deletions(was, current), "the firewalld rules as they are", 1)
 
     changed = bool(done["files"] or done["sysctl"] or done["rules"] or done["services"])
     module.exit_json(changed=changed, restored=done)

@@ -74,6 +74,22 @@ options:
         C(ip6tables-save -t filter) print them.
     type: bool
     default: false
+  firewall:
+    description:
+      - Report which firewall managers run (firewalld, ufw, nftables), and where firewalld is
+        active, the zone the VRRP rules belong to and its rich rules, in RV(state.firewall).
+        Unset, the default, for none of it.
+    type: dict
+    suboptions:
+      zone:
+        description: The firewalld zone; empty for the zone of the first of O(firewall.interfaces).
+        type: str
+        default: ""
+      interfaces:
+        description: The interfaces VRRP runs on, whose zones are reported.
+        type: list
+        elements: str
+        default: []
   vrrp_scan:
     description:
       - Listen for VRRP adverts while the rest is read, as M(hapair.loadbalancer.vrrp_scan) does,
@@ -196,6 +212,15 @@ state:
         - Only with O(iptables=true).
       type: list
       elements: str
+    firewall:
+      description:
+        - C(managers), each firewall manager's unit as C(active) and C(enabled); C(firewalld),
+          null unless firewalld is active, else its C(zone) (O(firewall.zone), or the first
+          interface's, firewalld's default zone for an interface bound to none), C(zones) (each
+          interface's), that zone's C(runtime) and C(permanent) rich rules, and C(failed), the
+          views that could not be listed.
+        - Only with O(firewall).
+      type: dict
     vrrp_scan:
       description:
         - What the listener heard, as M(hapair.loadbalancer.vrrp_scan) returns it (C(heard),
@@ -210,7 +235,7 @@ import threading
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hapair.loadbalancer.plugins.module_utils import vrrp_wire
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.node_read import (
-    file_state, iptables_read, link_target, listing, packages, read_text, script_refusal, services, sysctl, users,
+    file_state, firewall, iptables_read, link_target, listing, packages, read_text, script_refusal, services, sysctl, users,
 )
 
 
@@ -227,6 +252,10 @@ def main():
             listings=dict(type="list", elements="path", default=[]),
             links=dict(type="list", elements="path", default=[]),
             iptables=dict(type="bool", default=False),
+            firewall=dict(type="dict", options=dict(
+                zone=dict(type="str", default=""),
+                interfaces=dict(type="list", elements="str", default=[]),
+            )),
             vrrp_scan=dict(type="dict", default={}, options=dict(
                 interfaces=dict(type="list", elements="str", default=[]),
                 seconds=dict(type="float", default=0),
@@ -272,6 +301,8 @@ def main():
         state["iptables"], failed4 = iptables_read(module)
         state["ip6tables"], failed6 = iptables_read(module, "ip6tables-save")
         state["iptables_failed"] = [family for family, failed in (("ipv4", failed4), ("ipv6", failed6)) if failed]
+    if p["firewall"] is not None:
+        state["firewall"] = firewall(module, p["firewall"]["zone"], p["firewall"]["interfaces"])
     if listener is not None:
         listener.join()
     if heard:

@@ -41,7 +41,8 @@ def test_what_the_read_shows_in_place_is_skipped_and_nothing_else():
 def test_the_roles_reads_merge_into_one():
     merged = f.node_read_union([{"packages": ["haproxy"], "files": ["/a"], "restore": [{"path": "/a", "service": "haproxy"}]},
                                 {"packages": ["haproxy", "keepalived"]},
-                                {"iptables": True, "persist": ["netfilter-persistent", "save"]},
+                                {"iptables": True, "persist": ["netfilter-persistent", "save"],
+                                 "firewall": {"zone": "", "interfaces": ["eth0"]}, "firewalld": True},
                                 {"sysctl": ["k"], "contents": ["/c"], "restore": [{"path": "/c"}],
                                  "vrrp_scan": {"interfaces": ["eth1"], "seconds": 2}},
                                 {"vrrp_scan": {"interfaces": ["eth0", "eth1"], "seconds": "3"}}, {"vrrp_scan": {}}])
@@ -50,9 +51,12 @@ def test_the_roles_reads_merge_into_one():
                       "sysctl": ["k"], "users": [], "scripts": [], "listings": [], "links": [], "iptables": True,
                       "restore": [{"path": "/a", "service": "haproxy"}, {"path": "/c"}],
                       "persist": ["netfilter-persistent", "save"],
+                      # The firewall read, and a rollback that takes out the firewalld rules the run added.
+                      "firewall": {"zone": "", "interfaces": ["eth0"]}, "firewalld": True,
                       # One listen: every interface asked for, the longest time asked.
                       "vrrp_scan": {"interfaces": ["eth0", "eth1"], "seconds": 3.0, "vrids": []}}
-    assert f.node_read_union([{"packages": ["haproxy"]}])["vrrp_scan"] == {}
+    alone = f.node_read_union([{"packages": ["haproxy"]}])
+    assert alone["vrrp_scan"] == {} and alone["firewall"] is None and alone["firewalld"] is False
 
 
 A = {"interface": "eth0", "family": 4, "vrid": 51}

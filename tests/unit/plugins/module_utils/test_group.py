@@ -165,6 +165,71 @@ def test_rules_without_the_marker_are_never_stale():
     assert g.stale_rules(rules, {"ipv4": foreign}) == []
 
 
+def test_the_firewalld_rules_are_the_same_policy_as_rich_rules():
+    built = model(DS, [V4, V6])
+    rules = g.firewall_rules(built["nodes"]["ds-lb1"], "HAPAIR-VRRP", frontend_ports=[443, 80],
+                             haproxy_peers=["192.168.230.11", "192.168.230.12"], haproxy_peers_port=10000,
+                             haproxy_peer_address="192.168.230.11")
+    rich = g.firewalld_rules(rules)
+    lines = [r["rule"] for r in rich if r["family"] == "ipv4"]
+    sources = [r["source"] for r in rules if r["chain"] == "HAPAIR-VRRP" and r.get("protocol") == "vrrp"
+               and r["ip_version"] == "ipv4" and r["jump"] == "ACCEPT"]
+    # In the form `firewall-cmd --list-rich-rules` prints, so that a read finds them.
+    assert lines[:len(sources)] == [f'rule priority="-32112" family="ipv4" source address="{s}" '
+                                    'destination address="224.0.0.18" protocol value="vrrp" accept' for s in sources]
+    assert 'rule priority="-32111" family="ipv4" protocol value="vrrp" drop' in lines
+    assert ('rule priority="-32112" family="ipv4" source address="192.168.230.12" destination address="192.168.230.11" '
+            'port port="10000" protocol="tcp" accept') in lines
+    assert ('rule priority="-32111" family="ipv4" destination address="192.168.230.11" port port="10000" protocol="tcp" '
+            'drop') in lines
+    # One rule per frontend port; no counterpart for the chain, INPUT's jumps or OUTPUT's owner rule.
+    assert [line for line in lines if "port port=\"80\"" in line or "port port=\"443\"" in line] == [
+        'rule priority="-32112" family="ipv4" port port="80" protocol="tcp" accept',
+        'rule priority="-32112" family="ipv4" port port="443" protocol="tcp" accept']
+    assert len(lines) == len(sources) + 1 + 3 + 2
+    assert any('family="ipv6"' in r["rule"] and 'destination address="ff02::12"' in r["rule"] for r in rich)
+
+
+def test_the_firewalld_rules_a_zone_lacks_and_those_of_ours_it_no_longer_needs():
+    rules = g.firewalld_rules(g.firewall_rules(model(LAB, [LAB_VI])["nodes"]["lab-lb1"], "HAPAIR-VRRP", [80]))
+    every = [r["rule"] for r in rules]
+    foreign = 'rule family="ipv4" source address="192.168.213.99" protocol value="vrrp" accept'
+    old = 'rule priority="-32112" family="ipv4" source address="192.168.213.13" protocol value="vrrp" accept'
+    assert g.firewalld_missing(rules, {"runtime": every, "permanent": every}) == []
+    # Missing where either view lacks it: a reload would drop a runtime-only rule, a reboot too.
+    assert g.firewalld_missing(rules, {"runtime": every, "permanent": every[1:]}) == rules[:1]
+    assert g.firewalld_missing(rules, {"runtime": every[:-1], "permanent": every}) == rules[-1:]
+    current = {"runtime": every + [foreign, old], "permanent": every + [old]}
+    assert g.firewalld_stale(rules, current) == [old]
+    assert g.firewalld_stale(rules, current, keep_sources=["192.168.213.13"]) == []
+
+
+@pytest.mark.parametrize("choice, active, enabled, manager, problem", [
+    ("auto", [], [], "iptables", None),
+    ("auto", ["firewalld"], ["firewalld"], "firewalld", None),
+    ("auto", ["ufw"], ["ufw"], None, "ufw (active) manages the firewall of lb1"),
+    ("auto", [], ["nftables"], None, "nftables.service (enabled: its /etc/nftables.conf flushes every table"),
+    ("iptables", ["ufw"], ["nftables"], "iptables", None),
+    ("iptables", ["firewalld"], [], None, "firewalld runs on lb1 and puts its own rules back"),
+    ("firewalld", [], [], None, "vrrp_firewall_backend is firewalld, but firewalld does not run on lb1"),
+    (" FirewallD ", ["firewalld"], [], "firewalld", None),
+    ("nft", [], [], None, "vrrp_firewall_backend is 'nft': give auto"),
+])
+def test_the_firewall_manager_is_the_one_that_runs(choice, active, enabled, manager, problem):
+    read = {"managers": {m: {"active": m in active, "enabled": m in enabled} for m in ("firewalld", "ufw", "nftables")},
+            "firewalld": {"zone": "public", "zones": {"eth0": "public"}} if "firewalld" in active else None}
+    result = g.firewall_manager(choice, read, "lb1")
+    assert result["manager"] == manager
+    assert (result["problem"] is None) if problem is None else problem in result["problem"]
+
+
+def test_vrrp_interfaces_in_two_firewalld_zones_are_refused():
+    read = {"managers": {"firewalld": {"active": True, "enabled": True}},
+            "firewalld": {"zone": "public", "zones": {"eth0": "public", "eth1": "internal"}}}
+    result = g.firewall_manager("auto", read, "lb1")
+    assert result["manager"] is None and "eth0: public, eth1: internal" in result["problem"]
+
+
 def test_listeners_are_the_binds_on_the_groups_vips():
     built = model(DS, [V4, V6])
     frontends = [{"name": "a", "binds": [{"address": "192.168.230.100", "port": 80}, {"address": "*", "port": 80},

@@ -89,3 +89,19 @@ def test_the_summary_names_what_was_put_back_and_never_a_content():
              "restored": {"files": [], "left": ["the ipv4 rules as they are (their table could not be listed)"]}}]
     assert r.report(left) == {"complete": False,
                               "lines": ["lb1: left the ipv4 rules as they are (their table could not be listed)"]}
+
+
+def test_a_rollback_takes_out_the_firewalld_rules_of_ours_the_run_added_and_nothing_else():
+    ours = 'rule priority="-32112" family="ipv4" source address="10.0.0.2" protocol value="vrrp" accept'
+    added = 'rule priority="-32112" family="ipv4" port port="8443" protocol="tcp" accept'
+    foreign = 'rule family="ipv4" port port="22" protocol="tcp" accept'
+    before = {"zone": "public", "runtime": [ours], "permanent": [ours], "failed": []}
+    current = {"zone": "public", "runtime": [ours, added, foreign], "permanent": [ours, added], "failed": []}
+    assert r.rich_rule_deletions(before, current) == [
+        ["firewall-cmd", "--zone=public", "--remove-rich-rule=" + added],
+        ["firewall-cmd", "--permanent", "--zone=public", "--remove-rich-rule=" + added]]
+    # A view that could not be listed, before or now, is left alone; so is another zone.
+    assert r.rich_rule_deletions(dict(before, failed=["permanent"]), current) == [
+        ["firewall-cmd", "--zone=public", "--remove-rich-rule=" + added]]
+    assert r.rich_rule_deletions(before, dict(current, zone="internal")) == []
+    assert r.rich_rule_deletions({}, current) == []

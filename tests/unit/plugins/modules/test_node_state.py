@@ -160,3 +160,12 @@ def test_the_vrrp_scan_is_skipped_only_where_keepalived_runs_every_vrid(run, tmp
     for vrids, path in ((running + [{"interface": "lo", "family": 4, "vrid": 52}], conf), (running, tmp_path / "none")):
         result, took = scan(vrids, path)
         assert took >= 0.5 and "skipped" not in result and result["error"] is None
+
+
+@pytest.mark.skipif(os.path.isdir("/run/systemd/system"), reason="checks the answer without systemd")
+def test_the_firewall_read_names_no_manager_where_none_runs(run, monkeypatch):
+    # This machine runs no firewall manager (the firewalld scenario reads a running firewalld).
+    result = run(firewall={"interfaces": ["eth0"]})
+    assert result["state"]["firewall"] == {
+        "managers": {m: {"active": False, "enabled": False} for m in ("firewalld", "ufw", "nftables")}, "firewalld": None}
+    assert "firewall" not in run()["state"]
