@@ -17,7 +17,8 @@ description:
     server, and community.general.haproxy's arguments for it) and C(setting_problems)
     (settings that land in a file as one word, by the rule module_utils/validation.py SCALARS
     gives each; secrets are named, never shown) and C(number_problems) (a setting that must be a
-    number in a range). Each returns the broken
+    number in a range), and C(os_vars) (a role's vars/<os_family>.yml for the node's gathered OS
+    family, or a clear error naming the families the collection supports). Each other returns the broken
     rules of the input as messages that name the variable, the bad value and the fix; an empty
     list means the input is good. The instances judged are the group model's
     (C(hapair.loadbalancer.group_model)), every default applied.
@@ -49,6 +50,10 @@ _value:
   elements: str
 """
 
+import os
+
+import yaml
+from ansible.errors import AnsibleFilterError
 from ansible_collections.hapair.loadbalancer.plugins.module_utils import validation
 
 
@@ -117,12 +122,29 @@ def server_state_call(change):
     return validation.server_state_call(change)
 
 
+def os_vars(role_path, facts):
+    """The role's values for the node's OS family (vars/<os_family>.yml of role_path), or an
+    error that names the family and the ones the role supports."""
+    family = (facts or {}).get("os_family")
+    folder = os.path.join(str(role_path), "vars")
+    path = os.path.join(folder, f"{family}.yml")
+    if not family or not os.path.isfile(path):
+        supported = sorted(name[:-4] for name in os.listdir(folder) if name.endswith(".yml") and name != "main.yml")
+        raise AnsibleFilterError(
+            f"the node's OS family is {family!r} (the fact os_family), which the role {os.path.basename(str(role_path))} "
+            f"does not support: it supports {' and '.join(supported)} (the README's Requirements). Gather the "
+            "distribution facts if they are missing")
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
 class FilterModule:
     """hapair.loadbalancer preflight filters."""
 
     def filters(self):
         return {
             "keepalived_problems": keepalived_problems,
+            "os_vars": os_vars,
             "keepalived_group_problems": keepalived_group_problems,
             "haproxy_problems": haproxy_problems,
             "haproxy_own_listeners": haproxy_own_listeners,

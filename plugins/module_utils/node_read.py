@@ -72,11 +72,18 @@ def packages(module, names):
     if not names:
         return {}
     dpkg = module.get_bin_path("dpkg-query")
+    rpm = module.get_bin_path("rpm")
     installed = set()
     if dpkg:
         # Unknown packages make dpkg-query exit 1 but still print the known ones.
         _, out, _ = module.run_command([dpkg, "-W", "-f", "${Package} ${db:Status-Status}\\n"] + names)
         installed = {line.split()[0] for line in out.splitlines() if line.endswith(" installed")}
+    elif rpm:
+        # Where dpkg is absent (the RHEL family). rpm -q prints "package NAME is not installed"
+        # for an unknown one and exits non-zero, but still prints the known ones by name.
+        _, out, _ = module.run_command([rpm, "-q", "--queryformat", "%{NAME} installed\\n"] + names)
+        installed = {line.split()[0] for line in out.splitlines() if line.endswith(" installed") and " " in line
+                     and not line.startswith("package ")}
     return {name: name in installed for name in names}
 
 

@@ -42,3 +42,27 @@ def release_suites():
 def test_every_role_lists_the_releases_ci_runs(role):
     meta = yaml.safe_load((ROOT / "roles" / role / "meta" / "main.yml").read_text())["galaxy_info"]
     assert meta["platforms"] == [{"name": "Debian", "versions": release_suites()}]
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if (ROOT / "roles" / r / "vars" / "Debian.yml").exists()])
+def test_every_role_has_the_rhel_familys_values_for_each_of_debians(role):
+    """vars/<os_family>.yml is looked up by the gathered os_family: a key missing from the RedHat
+    file would fail there at its first use, not at the preflight."""
+    debian, redhat = (yaml.safe_load((ROOT / "roles" / role / "vars" / f"{family}.yml").read_text())
+                      for family in ("Debian", "RedHat"))
+    assert set(redhat) == set(debian)
+    # The keepalived helper where SELinux's policy lets keepalived run scripts.
+    if role == "keepalived":
+        assert redhat["__keepalived_helper"].startswith("/usr/libexec/keepalived/")
+
+
+def test_the_os_familys_values_are_picked_by_the_gathered_fact():
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.hapair.loadbalancer.plugins.filter.preflight import os_vars
+
+    keepalived = ROOT / "roles" / "keepalived"
+    assert os_vars(keepalived, {"os_family": "RedHat"})["__keepalived_helper"] == "/usr/libexec/keepalived/hapair-keepalived"
+    assert os_vars(keepalived, {"os_family": "Debian"})["__keepalived_helper"] == "/usr/local/sbin/hapair-keepalived"
+    for facts in ({"os_family": "Suse"}, {}):
+        with pytest.raises(AnsibleFilterError, match=r"which the role keepalived does not support: it supports Debian and RedHat"):
+            os_vars(keepalived, facts)

@@ -77,6 +77,29 @@ def assert_both_checkers_pass(out, host):
     assert ok, messages
 
 
+def test_the_rhel_familys_variables_render_files_both_checkers_pass(render_sample, classic):
+    """Rendered with vars/RedHat.yml (RHEL 9 family, not run on real nodes here): HAProxy's
+    socket where RHEL's package keeps it and logs to the journal through stdout (no /dev/log in
+    RHEL's chroot); both checkers pass, and nothing else differs from the Debian rendering."""
+    out = render_sample("classic-redhat", "classic.yml", render_os_family="RedHat")
+    for host in ("lb1", "lb2"):
+        ok, messages = keepalived_check(out / "lb1" / "hapair-keepalived", out / host / "keepalived.conf")
+        assert ok, messages
+    ok, messages = haproxy_check(out / "lb1" / "haproxy.cfg")
+    assert ok, messages
+    redhat, debian = (d / "lb1" / "haproxy.cfg" for d in (out, classic))
+    changed = [(a, b) for a, b in zip(debian.read_text().splitlines(), redhat.read_text().splitlines()) if a != b]
+    assert changed == [
+        ("    log /dev/log local0", "    log stdout format short local0"),
+        ("    log /dev/log local1 notice", "    log stdout format short local1 notice"),
+        ("    stats socket /run/haproxy/admin.sock mode 660 level admin expose-fd listeners",
+         "    stats socket /var/lib/haproxy/stats mode 660 level admin expose-fd listeners"),
+    ]
+    # keepalived.conf differs only in where the helper is (the render's own directory here).
+    assert (out / "lb1" / "keepalived.conf").read_text().replace(str(out), str(classic)) == \
+        (classic / "lb1" / "keepalived.conf").read_text()
+
+
 @pytest.mark.parametrize("host", ["lb1", "lb2"])
 def test_tcp_example_passes_both_checkers(tcp, host):
     assert_both_checkers_pass(tcp, host)

@@ -169,3 +169,24 @@ def test_the_firewall_read_names_no_manager_where_none_runs(run, monkeypatch):
     assert result["state"]["firewall"] == {
         "managers": {m: {"active": False, "enabled": False} for m in ("firewalld", "ufw", "nftables")}, "firewalld": None}
     assert "firewall" not in run()["state"]
+
+
+def test_packages_from_rpm_where_dpkg_is_absent(run, monkeypatch):
+    """The RHEL family: rpm -q names an installed package by its name and says of another that it
+    is not installed (rpm 4.16's words; this machine has no rpm database to ask)."""
+    from ansible.module_utils.basic import AnsibleModule
+
+    real = AnsibleModule.get_bin_path
+    monkeypatch.setattr(AnsibleModule, "get_bin_path",
+                        lambda self, name, *a, **k: None if name == "dpkg-query" else "/usr/bin/rpm" if name == "rpm"
+                        else real(self, name, *a, **k))
+    calls = []
+
+    def rpm(self, args, **kwargs):
+        calls.append(args)
+        return 1, "keepalived installed\npackage no-such-package-hapair is not installed\n", ""
+
+    monkeypatch.setattr(AnsibleModule, "run_command", rpm)
+    result = run(packages=["keepalived", "no-such-package-hapair"])
+    assert result["state"]["packages"] == {"keepalived": True, "no-such-package-hapair": False}
+    assert calls == [["/usr/bin/rpm", "-q", "--queryformat", "%{NAME} installed\\n", "keepalived", "no-such-package-hapair"]]
