@@ -6,6 +6,7 @@ backend: one `podman exec` per command.
 """
 
 import contextlib
+import difflib
 import hashlib
 import json
 import os
@@ -233,7 +234,10 @@ def fingerprint(lbs):
     for name, host in lbs.items():
         state = host.check_output(
             "cat /etc/keepalived/keepalived.conf /etc/haproxy/haproxy.cfg /etc/sysctl.d/60-hapair-nonlocal-bind.conf;"
-            " iptables -S; systemctl is-active haproxy keepalived;"
+            " iptables -S;"
+            # The services' settled states: a reload just asked for may still show as reloading.
+            " for i in $(seq 50); do s=$(systemctl is-active haproxy keepalived);"
+            " case $s in *activating*|*reloading*) sleep 0.2;; *) break;; esac; done; echo \"$s\";"
             # firewalld's rules, at runtime and permanently, where it runs (the firewalld scenario).
             " if systemctl -q is-active firewalld; then z=$(firewall-cmd --get-zone-of-interface=eth0) ||"
             " z=$(firewall-cmd --get-default-zone); firewall-cmd --zone=$z --list-all;"
@@ -245,6 +249,13 @@ def fingerprint(lbs):
                                  if any(w in line for w in ("auth", "password", "secret")) else line
                                  for line in state.splitlines())
     return prints
+
+
+def state_changes(before, after):
+    """What differs between two fingerprints, node by node, as unified diffs (empty: nothing)."""
+    return {name: "\n".join(difflib.unified_diff(before[name].splitlines(), after.get(name, "").splitlines(),
+                                                  "before", "after", lineterm="", n=1))
+            for name in before if before[name] != after.get(name)}
 
 
 def served(lbs, vip, node):
