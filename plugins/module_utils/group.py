@@ -26,7 +26,6 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from ansible_collections.hapair.loadbalancer.plugins.module_utils.keepalived_state import address_only as canonical_address
-from ansible_collections.hapair.loadbalancer.plugins.module_utils.node_read import FIREWALL_MANAGERS
 
 # The settings the model reads from each member, and the public variable each comes from. A
 # member outside the play (--limit) is read from its inventory variables and facts; what it
@@ -838,39 +837,58 @@ def firewall_manager(choice, read, node="this node"):
     """{manager, zone, problem}: what manages node's firewall, from the firewall read of
     hapair.loadbalancer.node_state ({managers: {name: {active, enabled}}, firewalld}) and choice
     (vrrp_firewall_backend: auto, iptables or firewalld). auto takes firewalld where it runs, and
-    iptables where no other manager runs: ufw, or nftables.service (it loads /etc/nftables.conf,
-    whose `flush ruleset` empties every table, at its start), would fight the rules."""
+    iptables where no other manager runs or starts at boot: firewalld enabled but stopped would
+    take the firewall at the next boot and reject VRRP; ufw, or nftables.service (it loads
+    /etc/nftables.conf, whose `flush ruleset` empties every table, at its start), would fight the
+    rules. firewalld's rules go to the zone of the VRRP interfaces, one zone that could be read."""
     choice = str(choice).strip().lower() if choice is not None else "auto"
     managers = (read or {}).get("managers") or {}
-    active = [m for m in FIREWALL_MANAGERS if (managers.get(m) or {}).get("active")
-              or (m == "nftables" and (managers.get(m) or {}).get("enabled"))]
+
+    def state(name):
+        return managers.get(name) or {}
+
+    running = state("firewalld").get("active")
+    at_boot = state("firewalld").get("enabled") and not running
+    others = [m for m in ("ufw", "nftables") if state(m).get("active") or (m == "nftables" and state(m).get("enabled"))]
     firewalld = (read or {}).get("firewalld") or {}
     result = {"manager": None, "zone": firewalld.get("zone"), "problem": None}
+    stopped = (f"firewalld is enabled on {node} but not running: at the next boot it would take the firewall, "
+               "and its zone would reject VRRP. Start it (systemctl start firewalld), or disable it "
+               "(systemctl disable firewalld)")
     if choice not in ("auto", "iptables", "firewalld"):
         result["problem"] = (f"vrrp_firewall_backend is {choice!r}: give auto (firewalld where it runs, else iptables), "
                              "iptables or firewalld")
-    elif choice == "firewalld" and "firewalld" not in active:
+    elif choice == "firewalld" and not running:
         result["problem"] = (f"vrrp_firewall_backend is firewalld, but firewalld does not run on {node}: start it "
                              "(systemctl enable --now firewalld), or set vrrp_firewall_backend to auto or iptables")
-    elif choice == "iptables" and "firewalld" in active:
+    elif choice == "iptables" and running:
         result["problem"] = (f"vrrp_firewall_backend is iptables, but firewalld runs on {node} and puts its own rules "
                              "back over ours at every reload: set vrrp_firewall_backend to auto or firewalld, or stop "
                              "and disable firewalld")
-    elif choice == "auto" and "firewalld" not in active and active:
-        what = " and ".join("ufw (active)" if m == "ufw" else "nftables.service (enabled: its /etc/nftables.conf "
-                            "flushes every table when it starts)" for m in active)
+    elif choice in ("auto", "iptables") and at_boot:
+        result["problem"] = stopped
+    elif choice == "auto" and not running and others:
+        what = " and ".join("ufw (enabled)" if m == "ufw" else "nftables.service (enabled: its /etc/nftables.conf "
+                            "flushes every table when it starts)" for m in others)
         result["problem"] = (f"{what} manages the firewall of {node}, and would fight this role's iptables rules: "
                              "disable it, or set vrrp_firewall_backend to iptables if its rules leave ours alone, or "
                              "run firewalld (vrrp_firewall_backend auto or firewalld)")
     else:
-        result["manager"] = "firewalld" if "firewalld" in active and choice != "iptables" else "iptables"
-    zones = sorted(set((firewalld.get("zones") or {}).values()))
-    if result["manager"] == "firewalld" and len(zones) > 1:
-        result["problem"] = (f"the VRRP interfaces of {node} are in different firewalld zones "
-                             f"({', '.join(f'{i}: {z}' for i, z in sorted(firewalld['zones'].items()))}), and "
-                             "this role manages one zone: bind them to one zone (firewall-cmd --permanent "
-                             "--zone=ZONE --change-interface=IF), or set vrrp_firewall_zone to it")
-        result["manager"] = None
+        result["manager"] = "firewalld" if running and choice != "iptables" else "iptables"
+    if result["manager"] == "firewalld":
+        zones = sorted(set((firewalld.get("zones") or {}).values()))
+        if len(zones) > 1:
+            result["problem"] = (f"the VRRP interfaces of {node} are in different firewalld zones "
+                                 f"({', '.join(f'{i}: {z}' for i, z in sorted(firewalld['zones'].items()))}), and this "
+                                 "role manages one zone: bind them to one zone (firewall-cmd --permanent "
+                                 "--zone=ZONE --change-interface=IF, then firewall-cmd --reload)")
+        elif not firewalld.get("zone") or firewalld.get("failed"):
+            result["problem"] = (f"firewalld runs on {node}, but the rules of its zone "
+                                 f"{firewalld.get('zone') or '(none: no default zone)'} could not be listed "
+                                 f"({', '.join(firewalld.get('failed') or ['runtime', 'permanent'])}): check "
+                                 "firewall-cmd --list-all and firewall-cmd --permanent --list-all on the node")
+        if result["problem"]:
+            result["manager"] = None
     return result
 
 

@@ -171,23 +171,25 @@ def firewalld_rich_rules(module, zone):
     return out
 
 
-def firewall(module, zone="", interfaces=()):
-    """Which firewall managers the node runs ({managers: {name: {active, enabled}}}), and where
-    firewalld is active, firewalld: {zone, zones, runtime, permanent, failed}: the zone the
-    rules go to (zone if given, else that of the first interface, firewalld's default zone for
-    an interface bound to none), each interface's zone, and that zone's rich rules."""
+def firewall(module, interfaces=()):
+    """Which firewall managers the node runs ({managers: {name: {active, enabled}}}; ufw counts as
+    active only where /etc/ufw/ufw.conf says ENABLED=yes, as its unit also runs while ufw is
+    off), and where firewalld is active, firewalld: {zone, zones, runtime, permanent, failed}:
+    each interface's zone (firewalld's default zone for an interface bound to none), the first
+    one's, and that zone's rich rules."""
     state = {"managers": services(module, list(FIREWALL_MANAGERS)), "firewalld": None}
+    ufw = state["managers"]["ufw"]
+    ufw["active"] = ufw["active"] and "ENABLED=yes" in (read_text("/etc/ufw/ufw.conf") or "").replace(" ", "").splitlines()
     cmd = module.get_bin_path("firewall-cmd")
     if not cmd or not state["managers"]["firewalld"]["active"]:
         return state
+    rc, text, _ = module.run_command([cmd, "--get-default-zone"])
+    default = text.strip() if rc == 0 else ""
     zones = {}
-    if zone:
-        zones = {name: zone for name in interfaces}
-    else:
-        default = module.run_command([cmd, "--get-default-zone"])[1].strip()
-        for name in interfaces:
-            rc, text, _ = module.run_command([cmd, "--get-zone-of-interface=" + name])
-            zones[name] = text.strip() if rc == 0 and text.strip() else default
-        zone = zones[interfaces[0]] if interfaces else default
-    state["firewalld"] = {"zone": zone, "zones": zones, **firewalld_rich_rules(module, zone)}
+    for name in interfaces:
+        rc, text, _ = module.run_command([cmd, "--get-zone-of-interface=" + name])
+        zones[name] = text.strip() if rc == 0 and text.strip() else default
+    zone = zones[interfaces[0]] if interfaces else default
+    state["firewalld"] = {"zone": zone, "zones": zones, **(firewalld_rich_rules(module, zone) if zone
+                                                           else {"runtime": [], "permanent": [], "failed": ["runtime", "permanent"]})}
     return state

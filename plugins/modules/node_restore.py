@@ -282,6 +282,10 @@ def main():
     was = (before.get("firewall") or {}).get("firewalld") or {}
     if p["firewalld"] and was.get("zone"):
         current = dict(firewalld_rich_rules(module, was["zone"]), zone=was["zone"])
+        unlisted = sorted(set(was.get("failed") or []) | set(current.get("failed") or []))
+        if unlisted:
+            done["left"].append("the firewalld rules of zone %s as they are (%s: could not be listed)"
+                                % (was["zone"], ", ".join(unlisted)))
         delete(rich_rule_deletions(was, current), "the firewalld rules as they are", 1)
 
     changed = bool(done["files"] or done["sysctl"] or done["rules"] or done["services"])

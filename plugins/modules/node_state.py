@@ -81,12 +81,8 @@ options:
         Unset, the default, for none of it.
     type: dict
     suboptions:
-      zone:
-        description: The firewalld zone; empty for the zone of the first of O(firewall.interfaces).
-        type: str
-        default: ""
       interfaces:
-        description: The interfaces VRRP runs on, whose zones are reported.
+        description: The interfaces VRRP runs on, whose zones are reported; the rules belong to the first one's.
         type: list
         elements: str
         default: []
@@ -214,11 +210,12 @@ state:
       elements: str
     firewall:
       description:
-        - C(managers), each firewall manager's unit as C(active) and C(enabled); C(firewalld),
-          null unless firewalld is active, else its C(zone) (O(firewall.zone), or the first
-          interface's, firewalld's default zone for an interface bound to none), C(zones) (each
-          interface's), that zone's C(runtime) and C(permanent) rich rules, and C(failed), the
-          views that could not be listed.
+        - C(managers), each firewall manager's unit as C(active) and C(enabled) (ufw active only
+          where /etc/ufw/ufw.conf also says ENABLED=yes, as its unit runs while ufw is off too);
+          C(firewalld), null unless firewalld is active, else its C(zone) (the first interface's,
+          firewalld's default zone for an interface bound to none), C(zones) (each interface's),
+          that zone's C(runtime) and C(permanent) rich rules, and C(failed), the views that could
+          not be listed.
         - Only with O(firewall).
       type: dict
     vrrp_scan:
@@ -253,7 +250,6 @@ def main():
             links=dict(type="list", elements="path", default=[]),
             iptables=dict(type="bool", default=False),
             firewall=dict(type="dict", options=dict(
-                zone=dict(type="str", default=""),
                 interfaces=dict(type="list", elements="str", default=[]),
             )),
             vrrp_scan=dict(type="dict", default={}, options=dict(
@@ -302,7 +298,7 @@ def main():
         state["ip6tables"], failed6 = iptables_read(module, "ip6tables-save")
         state["iptables_failed"] = [family for family, failed in (("ipv4", failed4), ("ipv6", failed6)) if failed]
     if p["firewall"] is not None:
-        state["firewall"] = firewall(module, p["firewall"]["zone"], p["firewall"]["interfaces"])
+        state["firewall"] = firewall(module, p["firewall"]["interfaces"])
     if listener is not None:
         listener.join()
     if heard:

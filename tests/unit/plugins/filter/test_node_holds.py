@@ -42,7 +42,7 @@ def test_the_roles_reads_merge_into_one():
     merged = f.node_read_union([{"packages": ["haproxy"], "files": ["/a"], "restore": [{"path": "/a", "service": "haproxy"}]},
                                 {"packages": ["haproxy", "keepalived"]},
                                 {"iptables": True, "persist": ["netfilter-persistent", "save"],
-                                 "firewall": {"zone": "", "interfaces": ["eth0"]}, "firewalld": True},
+                                 "firewall": {"interfaces": ["eth0"]}, "firewalld": True},
                                 {"sysctl": ["k"], "contents": ["/c"], "restore": [{"path": "/c"}],
                                  "vrrp_scan": {"interfaces": ["eth1"], "seconds": 2}},
                                 {"vrrp_scan": {"interfaces": ["eth0", "eth1"], "seconds": "3"}}, {"vrrp_scan": {}}])
@@ -52,7 +52,7 @@ def test_the_roles_reads_merge_into_one():
                       "restore": [{"path": "/a", "service": "haproxy"}, {"path": "/c"}],
                       "persist": ["netfilter-persistent", "save"],
                       # The firewall read, and a rollback that takes out the firewalld rules the run added.
-                      "firewall": {"zone": "", "interfaces": ["eth0"]}, "firewalld": True,
+                      "firewall": {"interfaces": ["eth0"]}, "firewalld": True,
                       # One listen: every interface asked for, the longest time asked.
                       "vrrp_scan": {"interfaces": ["eth0", "eth1"], "seconds": 3.0, "vrids": []}}
     alone = f.node_read_union([{"packages": ["haproxy"]}])

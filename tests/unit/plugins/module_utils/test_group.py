@@ -207,27 +207,36 @@ def test_the_firewalld_rules_a_zone_lacks_and_those_of_ours_it_no_longer_needs()
 @pytest.mark.parametrize("choice, active, enabled, manager, problem", [
     ("auto", [], [], "iptables", None),
     ("auto", ["firewalld"], ["firewalld"], "firewalld", None),
-    ("auto", ["ufw"], ["ufw"], None, "ufw (active) manages the firewall of lb1"),
+    ("auto", ["ufw"], ["ufw"], None, "ufw (enabled) manages the firewall of lb1"),
     ("auto", [], ["nftables"], None, "nftables.service (enabled: its /etc/nftables.conf flushes every table"),
+    ("auto", ["firewalld"], ["nftables"], "firewalld", None),
     ("iptables", ["ufw"], ["nftables"], "iptables", None),
     ("iptables", ["firewalld"], [], None, "firewalld runs on lb1 and puts its own rules back"),
+    # Enabled but stopped: at the next boot it would reject VRRP.
+    ("auto", [], ["firewalld"], None, "firewalld is enabled on lb1 but not running"),
+    ("iptables", [], ["firewalld"], None, "firewalld is enabled on lb1 but not running"),
+    ("firewalld", [], ["firewalld"], None, "vrrp_firewall_backend is firewalld, but firewalld does not run on lb1"),
     ("firewalld", [], [], None, "vrrp_firewall_backend is firewalld, but firewalld does not run on lb1"),
     (" FirewallD ", ["firewalld"], [], "firewalld", None),
     ("nft", [], [], None, "vrrp_firewall_backend is 'nft': give auto"),
 ])
 def test_the_firewall_manager_is_the_one_that_runs(choice, active, enabled, manager, problem):
     read = {"managers": {m: {"active": m in active, "enabled": m in enabled} for m in ("firewalld", "ufw", "nftables")},
-            "firewalld": {"zone": "public", "zones": {"eth0": "public"}} if "firewalld" in active else None}
+            "firewalld": {"zone": "public", "zones": {"eth0": "public"}, "failed": []} if "firewalld" in active else None}
     result = g.firewall_manager(choice, read, "lb1")
     assert result["manager"] == manager
     assert (result["problem"] is None) if problem is None else problem in result["problem"]
 
 
-def test_vrrp_interfaces_in_two_firewalld_zones_are_refused():
-    read = {"managers": {"firewalld": {"active": True, "enabled": True}},
-            "firewalld": {"zone": "public", "zones": {"eth0": "public", "eth1": "internal"}}}
+@pytest.mark.parametrize("firewalld, problem", [
+    ({"zone": "public", "zones": {"eth0": "public", "eth1": "internal"}, "failed": []}, "eth0: public, eth1: internal"),
+    ({"zone": "public", "zones": {"eth0": "public"}, "failed": ["permanent"]}, "rules of its zone public could not be listed (permanent)"),
+    ({"zone": "", "zones": {"eth0": ""}, "failed": ["runtime", "permanent"]}, "(none: no default zone)"),
+])
+def test_a_firewalld_zone_that_cannot_take_the_rules_is_refused(firewalld, problem):
+    read = {"managers": {"firewalld": {"active": True, "enabled": True}}, "firewalld": firewalld}
     result = g.firewall_manager("auto", read, "lb1")
-    assert result["manager"] is None and "eth0: public, eth1: internal" in result["problem"]
+    assert result["manager"] is None and problem in result["problem"]
 
 
 def test_listeners_are_the_binds_on_the_groups_vips():
