@@ -819,16 +819,22 @@ def _rich_source(rule):
     return canonical_address(found.group(1)) if found else None
 
 
+def firewalld_ours(lines):
+    """Of a zone's rich rules (firewall-cmd --list-rich-rules lines), those of this collection:
+    the ones with its priorities."""
+    marks = tuple(f'rule priority="{p}" ' for p in FIREWALLD_PRIORITY.values())
+    return [line for line in lines or [] if line.startswith(marks)]
+
+
 def firewalld_stale(rules, current, keep_sources=None):
     """The zone's rich rules with this collection's priorities that no wanted rule has, at
     runtime or permanently (in that order, each once). keep_sources: addresses whose rules stay
     even so (the members', while some may still send the old way)."""
     wanted = {r["rule"] for r in rules or []}
     keep = {canonical_address(a) for a in keep_sources or []}
-    marks = tuple(f'rule priority="{p}" ' for p in FIREWALLD_PRIORITY.values())
     out = []
-    for line in list((current or {}).get("runtime") or []) + list((current or {}).get("permanent") or []):
-        if line.startswith(marks) and line not in wanted and line not in out and _rich_source(line) not in keep:
+    for line in firewalld_ours(list((current or {}).get("runtime") or []) + list((current or {}).get("permanent") or [])):
+        if line not in wanted and line not in out and _rich_source(line) not in keep:
             out.append(line)
     return out
 
@@ -836,13 +842,23 @@ def firewalld_stale(rules, current, keep_sources=None):
 def firewall_manager(choice, read, node="this node"):
     """{manager, zone, problem}: what manages node's firewall, from the firewall read of
     hapair.loadbalancer.node_state ({managers: {name: {active, enabled}}, firewalld}) and choice
-    (vrrp_firewall_backend: auto, iptables or firewalld). auto takes firewalld where it runs, and
-    iptables where no other manager runs or starts at boot: firewalld enabled but stopped would
-    take the firewall at the next boot and reject VRRP; ufw, or nftables.service (it loads
-    /etc/nftables.conf, whose `flush ruleset` empties every table, at its start), would fight the
-    rules. firewalld's rules go to the zone of the VRRP interfaces, one zone that could be read."""
+    (vrrp_firewall_backend: auto, iptables or firewalld): _chosen_manager, then, for firewalld,
+    _firewalld_zone_problem. No manager where there is a problem."""
+    read = read or {}
+    firewalld = read.get("firewalld") or {}
+    manager, problem = _chosen_manager(choice, read.get("managers") or {}, node)
+    if manager == "firewalld":
+        problem = _firewalld_zone_problem(firewalld, node)
+    return {"manager": None if problem else manager, "zone": firewalld.get("zone"), "problem": problem}
+
+
+def _chosen_manager(choice, managers, node):
+    """(manager, problem) from vrrp_firewall_backend and the managers' states. auto takes firewalld
+    where it runs, and iptables where no other manager runs or starts at boot: firewalld enabled
+    but stopped would take the firewall at the next boot and reject VRRP; ufw, or nftables.service
+    (it loads /etc/nftables.conf, whose `flush ruleset` empties every table, at its start), would
+    fight the rules."""
     choice = str(choice).strip().lower() if choice is not None else "auto"
-    managers = (read or {}).get("managers") or {}
 
     def state(name):
         return managers.get(name) or {}
@@ -850,46 +866,45 @@ def firewall_manager(choice, read, node="this node"):
     running = state("firewalld").get("active")
     at_boot = state("firewalld").get("enabled") and not running
     others = [m for m in ("ufw", "nftables") if state(m).get("active") or (m == "nftables" and state(m).get("enabled"))]
-    firewalld = (read or {}).get("firewalld") or {}
-    result = {"manager": None, "zone": firewalld.get("zone"), "problem": None}
-    stopped = (f"firewalld is enabled on {node} but not running: at the next boot it would take the firewall, "
-               "and its zone would reject VRRP. Start it (systemctl start firewalld), or disable it "
-               "(systemctl disable firewalld)")
     if choice not in ("auto", "iptables", "firewalld"):
-        result["problem"] = (f"vrrp_firewall_backend is {choice!r}: give auto (firewalld where it runs, else iptables), "
-                             "iptables or firewalld")
-    elif choice == "firewalld" and not running:
-        result["problem"] = (f"vrrp_firewall_backend is firewalld, but firewalld does not run on {node}: start it "
-                             "(systemctl enable --now firewalld), or set vrrp_firewall_backend to auto or iptables")
-    elif choice == "iptables" and running:
-        result["problem"] = (f"vrrp_firewall_backend is iptables, but firewalld runs on {node} and puts its own rules "
-                             "back over ours at every reload: set vrrp_firewall_backend to auto or firewalld, or stop "
-                             "and disable firewalld")
-    elif choice in ("auto", "iptables") and at_boot:
-        result["problem"] = stopped
-    elif choice == "auto" and not running and others:
+        return None, (f"vrrp_firewall_backend is {choice!r}: give auto (firewalld where it runs, else iptables), "
+                      "iptables or firewalld")
+    if choice == "firewalld" and not running:
+        return None, (f"vrrp_firewall_backend is firewalld, but firewalld does not run on {node}: start it "
+                      "(systemctl enable --now firewalld), or set vrrp_firewall_backend to auto or iptables")
+    if choice == "iptables" and running:
+        return None, (f"vrrp_firewall_backend is iptables, but firewalld runs on {node} and puts its own rules "
+                      "back over ours at every reload: set vrrp_firewall_backend to auto or firewalld, or stop "
+                      "and disable firewalld")
+    if at_boot:
+        return None, (f"firewalld is enabled on {node} but not running: at the next boot it would take the firewall, "
+                      "and its zone would reject VRRP. Start it (systemctl start firewalld), or disable it "
+                      "(systemctl disable firewalld)")
+    if choice == "auto" and not running and others:
         what = " and ".join("ufw (enabled)" if m == "ufw" else "nftables.service (enabled: its /etc/nftables.conf "
                             "flushes every table when it starts)" for m in others)
-        result["problem"] = (f"{what} manages the firewall of {node}, and would fight this role's iptables rules: "
-                             "disable it, or set vrrp_firewall_backend to iptables if its rules leave ours alone, or "
-                             "run firewalld (vrrp_firewall_backend auto or firewalld)")
-    else:
-        result["manager"] = "firewalld" if running and choice != "iptables" else "iptables"
-    if result["manager"] == "firewalld":
-        zones = sorted(set((firewalld.get("zones") or {}).values()))
-        if len(zones) > 1:
-            result["problem"] = (f"the VRRP interfaces of {node} are in different firewalld zones "
-                                 f"({', '.join(f'{i}: {z}' for i, z in sorted(firewalld['zones'].items()))}), and this "
-                                 "role manages one zone: bind them to one zone (firewall-cmd --permanent "
-                                 "--zone=ZONE --change-interface=IF, then firewall-cmd --reload)")
-        elif not firewalld.get("zone") or firewalld.get("failed"):
-            result["problem"] = (f"firewalld runs on {node}, but the rules of its zone "
-                                 f"{firewalld.get('zone') or '(none: no default zone)'} could not be listed "
-                                 f"({', '.join(firewalld.get('failed') or ['runtime', 'permanent'])}): check "
-                                 "firewall-cmd --list-all and firewall-cmd --permanent --list-all on the node")
-        if result["problem"]:
-            result["manager"] = None
-    return result
+        return None, (f"{what} manages the firewall of {node}, and would fight this role's iptables rules: "
+                      "disable it, or set vrrp_firewall_backend to iptables if its rules leave ours alone, or "
+                      "run firewalld (vrrp_firewall_backend auto or firewalld)")
+    return ("firewalld" if running and choice != "iptables" else "iptables"), None
+
+
+def _firewalld_zone_problem(firewalld, node):
+    """Why firewalld's rules cannot go to the zone of node's VRRP interfaces (firewalld: the
+    firewalld read of node_state), or None: the interfaces must be in one zone whose rules could
+    be listed."""
+    zones = sorted(set((firewalld.get("zones") or {}).values()))
+    if len(zones) > 1:
+        return (f"the VRRP interfaces of {node} are in different firewalld zones "
+                f"({', '.join(f'{i}: {z}' for i, z in sorted(firewalld['zones'].items()))}), and this "
+                "role manages one zone: bind them to one zone (firewall-cmd --permanent "
+                "--zone=ZONE --change-interface=IF, then firewall-cmd --reload)")
+    if not firewalld.get("zone") or firewalld.get("failed"):
+        return (f"firewalld runs on {node}, but the rules of its zone "
+                f"{firewalld.get('zone') or '(none: no default zone)'} could not be listed "
+                f"({', '.join(firewalld.get('failed') or ['runtime', 'permanent'])}): check "
+                "firewall-cmd --list-all and firewall-cmd --permanent --list-all on the node")
+    return None
 
 
 def sysctls(node, ipv4=True, ipv6=False):

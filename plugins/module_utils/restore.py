@@ -6,7 +6,7 @@ the plain rules behind the node_restore module, apart from the host so that they
 
 from __future__ import annotations
 
-from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import RULE_MARKER, _comment, delete_argv, firewalld_stale
+from ansible_collections.hapair.loadbalancer.plugins.module_utils.group import RULE_MARKER, _comment, delete_argv, firewalld_ours
 
 
 def file_differs(before, now, content_now):
@@ -43,7 +43,7 @@ def rule_deletions(family, before_lines, current_lines, marker=RULE_MARKER):
 
 
 def rich_rule_deletions(before, current):
-    """The firewall-cmd arguments that take out the rich rules of this collection (group.firewalld_stale)
+    """The firewall-cmd arguments that take out the rich rules of this collection (group.firewalld_ours)
     that the zone did not have before, at runtime and permanently (before and current: the
     firewalld read of node_state, {zone, runtime, permanent}). Nothing without the collection's
     priorities is touched; a zone that changed since the read is left alone."""
@@ -54,7 +54,8 @@ def rich_rule_deletions(before, current):
     for view, extra in (("runtime", []), ("permanent", ["--permanent"])):
         if view in (before.get("failed") or []) or view in (current.get("failed") or []):
             continue
-        added = firewalld_stale([{"rule": line} for line in before.get(view) or []], {"runtime": current.get(view)})
+        had = set(before.get(view) or [])
+        added = [line for line in firewalld_ours(current.get(view)) if line not in had]
         commands += [["firewall-cmd"] + extra + ["--zone=" + current["zone"], "--remove-rich-rule=" + line] for line in added]
     return commands
 
