@@ -35,12 +35,12 @@ if ((${#missing[@]})); then
   trap - EXIT
 fi
 
-req_hash=$(sha256sum "$root/requirements.txt" | cut -c1-16)
+req_hash=$(sha256sum "$root/requirements-dev.txt" | cut -c1-16)
 if [[ ! -x $venv/bin/python || "$(cat "$venv/.requirements" 2>/dev/null)" != "$req_hash" ]]; then
   say "creating the Python environment in $venv"
   python3 -m venv "$venv"
   log=$(mktemp)
-  "$venv/bin/pip" install -q --disable-pip-version-check -r "$root/requirements.txt" > "$log" 2>&1 \
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$root/requirements-dev.txt" > "$log" 2>&1 \
     || { tail -n 40 "$log" >&2; rm -f "$log"; exit 1; }
   rm -f "$log"
   echo "$req_hash" > "$venv/.requirements"

@@ -21,7 +21,7 @@ def lower_bound():
 
 
 def test_the_lower_bound_is_the_ansible_core_ci_runs():
-    # The environment CI builds from requirements.txt: the oldest ansible-core the collection claims.
+    # The environment CI builds from requirements-dev.txt: the oldest ansible-core the collection claims.
     running = tuple(int(n) for n in version("ansible-core").split(".")[:2])
     assert running == lower_bound(), f"CI runs ansible-core {running}, meta/runtime.yml claims {lower_bound()}"
 
@@ -66,3 +66,23 @@ def test_the_os_familys_values_are_picked_by_the_gathered_fact():
     for facts in ({"os_family": "Suse"}, {}):
         with pytest.raises(AnsibleFilterError, match=r"which the role keepalived does not support: it supports Debian and RedHat"):
             os_vars(keepalived, facts)
+
+
+def requirement_names(path):
+    """The distribution names a pip requirements file lists (comments and versions left out)."""
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return {re.split(r"[<>=!~\[; ]", line, maxsplit=1)[0].lower() for line in lines if line}
+
+
+def test_an_execution_environment_gets_the_collections_requirements_and_no_test_tools():
+    # ansible-builder reads meta/execution-environment.yml: the collection's own requirements,
+    # none of the tools that develop and test it (requirements-dev.txt).
+    declared = yaml.safe_load((ROOT / "meta" / "execution-environment.yml").read_text())["dependencies"]
+    python, system = ROOT / declared["python"], ROOT / declared["system"]
+    assert python.name == "requirements.txt" and system.name == "bindep.txt"
+    tools = requirement_names(ROOT / "requirements-dev.txt")
+    assert "molecule" in tools and "pytest" in tools
+    assert not requirement_names(python) & tools, requirement_names(python) & tools
+    # The certificate checks' oldest cryptography, as the code states it.
+    from ansible_collections.hapair.loadbalancer.plugins.module_utils.tls import CRYPTOGRAPHY_MIN
+    assert f"cryptography>={CRYPTOGRAPHY_MIN[0]}.{CRYPTOGRAPHY_MIN[1]}" in python.read_text().split()
