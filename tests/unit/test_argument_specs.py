@@ -50,11 +50,23 @@ def test_spec_and_defaults_name_the_same_variables(role):
     }
 
 
+def computed_and_typed(option, value):
+    """A default computed by an expression for an option of a type other than a string: the
+    documentation tools (antsibull-docs) read a spec's default as a value of the option's type,
+    so the spec leaves it out and its description says it."""
+    return isinstance(value, str) and "{{" in value and option.get("type", "str") not in ("str", "raw", "path")
+
+
 @pytest.mark.parametrize("role", ROLE_NAMES)
 def test_spec_defaults_equal_the_role_defaults_computed_ones_too(role):
     values = defaults(role)
     for entry_name, entry in specs(role).items():
         for name, option in (entry.get("options") or {}).items():
+            if computed_and_typed(option, values[name]):
+                assert "default" not in option and option.get("description"), (
+                    f"{role} ({entry_name}): {name}'s default is computed ({values[name]!r}): the spec gives "
+                    "no default, and its description says what it is")
+                continue
             assert folded(option.get("default")) == folded(values[name]), (
                 f"{role} ({entry_name}): {name} is {values[name]!r} in defaults, {option.get('default')!r} in the spec")
 
