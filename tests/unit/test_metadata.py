@@ -1,8 +1,12 @@
 """What the collection declares about where it runs matches what CI runs: the lower bound of
 ansible-core in meta/runtime.yml is the ansible-core CI runs, every role says the same, and every
-role lists the Debian releases CI runs the scenarios on (the node images' releases)."""
+role lists the Debian releases CI runs the scenarios on (the node images' releases); and every
+role's README.md shows its meta/argument_specs.yml as it is."""
 
 import re
+import shutil
+import subprocess
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
@@ -86,3 +90,37 @@ def test_an_execution_environment_gets_the_collections_requirements_and_no_test_
     # The certificate checks' oldest cryptography, as the code states it.
     from ansible_collections.hapair.loadbalancer.plugins.module_utils.tls import CRYPTOGRAPHY_MIN
     assert f"cryptography>={CRYPTOGRAPHY_MIN[0]}.{CRYPTOGRAPHY_MIN[1]}" in python.read_text().split()
+
+
+def readme_check(root):
+    """scripts/role-readmes.py --check on a checkout: its exit status and what it said."""
+    script = ROOT / "scripts" / "role-readmes.py"
+    result = subprocess.run([sys.executable, str(script), "--check", "--root", str(root)],
+                            capture_output=True, text=True)
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_every_role_readme_shows_its_argument_spec():
+    """The variables and entry points in each role's README.md are generated from its
+    meta/argument_specs.yml: a spec changed without running the script fails here."""
+    status, said = readme_check(ROOT)
+    assert status == 0, said
+
+
+def test_the_readme_check_names_a_readme_its_spec_no_longer_matches(tmp_path):
+    role = tmp_path / "roles" / "nonlocal_bind"
+    (role / "meta").mkdir(parents=True)
+    shutil.copy(ROOT / "roles" / "nonlocal_bind" / "README.md", role / "README.md")
+    spec = (ROOT / "roles" / "nonlocal_bind" / "meta" / "argument_specs.yml").read_text()
+    assert "persists the settings across reboots" in spec
+    (role / "meta" / "argument_specs.yml").write_text(spec.replace("persists the settings", "keeps the settings"))
+    status, said = readme_check(tmp_path)
+    assert status == 1
+    assert "roles/nonlocal_bind/README.md is out of date" in said and "without --check" in said
+    # The script without --check brings it up to date, and leaves the prose as it was.
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "role-readmes.py"), "--root", str(tmp_path)], check=True,
+                   capture_output=True)
+    assert readme_check(tmp_path)[0] == 0
+    readme = (role / "README.md").read_text()
+    prose = (ROOT / "roles" / "nonlocal_bind" / "README.md").read_text().split("<!-- BEGIN")[0]
+    assert readme.startswith(prose) and "keeps the settings across reboots" in readme
