@@ -49,9 +49,11 @@ def test_debian_mirror_prints_the_override_as_it_is():
 
 def test_debian_mirror_without_the_override_reads_apt():
     done = mirror(HAPAIR_DEBIAN_MIRROR=None)
-    if done.returncode != 0:
+    if done.returncode != 0 and "no 'bookworm' apt source" in done.stderr:
         pytest.skip(f"this machine's apt has no Debian source: {done.stderr.strip()}")
-    assert done.stdout.strip() != "http://mirror.invalid/debian"
+    assert done.returncode == 0, done.stderr
+    # The override unset is no empty override: the mirror comes from apt, a URL.
+    assert re.fullmatch(r"https?://\S+\n", done.stdout), done.stdout
 
 
 def test_the_pages_sample_scenario_has_a_network_of_its_own():
