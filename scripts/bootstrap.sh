@@ -13,7 +13,10 @@ say() { printf '==> %s\n' "$*"; }
 
 # podman/runc/debootstrap for the containers; keepalived/haproxy so the unit tests can run the
 # daemons' own config checkers; iptables for the host side of the container network.
-packages=(podman runc debootstrap containernetworking-plugins iptables keepalived haproxy python3-venv make curl)
+# debian-archive-keyring: debootstrap checks Debian's Release signatures with it (its Debian
+# suite scripts name that file); always there on Debian, missing on an Ubuntu CI runner, where
+# debootstrap would otherwise go on without checking them.
+packages=(podman runc debootstrap debian-archive-keyring containernetworking-plugins iptables keepalived haproxy python3-venv make curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

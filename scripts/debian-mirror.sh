@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # Print the Debian mirror this machine's apt already uses (never a hard-coded host).
+# HAPAIR_DEBIAN_MIRROR, when set, is printed as it is instead: for a machine whose apt has no
+# Debian source, such as an Ubuntu CI runner (docs/testing-in-ci.md), where the caller names one.
+#   HAPAIR_DEBIAN_MIRROR=http://deb.debian.org/debian scripts/debian-mirror.sh
 set -euo pipefail
+if [[ -n ${HAPAIR_DEBIAN_MIRROR:-} ]]; then
+  echo "$HAPAIR_DEBIAN_MIRROR"
+  exit 0
+fi
 shopt -s nullglob
 mirror=""
 for f in /etc/apt/sources.list.d/*.sources; do
@@ -17,7 +24,7 @@ if [[ -z "$mirror" ]]; then
   done
 fi
 if [[ -z "$mirror" ]]; then
-  echo "debian-mirror.sh: no 'bookworm' apt source found under /etc/apt; add one (e.g. deb.debian.org) and retry" >&2
+  echo "debian-mirror.sh: no 'bookworm' apt source found under /etc/apt; add one (e.g. deb.debian.org), or name a mirror in HAPAIR_DEBIAN_MIRROR, and retry" >&2
   exit 1
 fi
 echo "$mirror"
