@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """make bench: measure the lab pair and write docs/benchmarks.md.
 
 What it measures, each against the brief's targets:
