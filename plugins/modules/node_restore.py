@@ -24,7 +24,7 @@ description:
     O(firewalld), the rich rules of the collection that the firewalld zone did not have.
   - Packages the run installed stay installed.
 author:
-  - hapair.loadbalancer maintainers
+  - hapair.loadbalancer maintainers (@hapair)
 options:
   before:
     description:
@@ -76,8 +76,21 @@ options:
     type: list
     elements: str
     default: []
+attributes:
+  check_mode:
+    support: full
+    description: In check mode it changes nothing and reports what it would put back.
+  diff_mode:
+    support: none
+    description: It shows no difference, because the files' old text may hold passwords.
+  platform:
+    support: full
+    platforms: posix
+    description: The targets it runs on; services are put back with systemd's systemctl.
 notes:
   - The arguments hold the old text of the files, which may hold passwords; call it with C(no_log).
+seealso:
+  - module: hapair.loadbalancer.node_state
 """
 
 EXAMPLES = r"""

@@ -17,7 +17,7 @@ description:
     call instead of one per task.
   - It never changes the host.
 author:
-  - hapair.loadbalancer maintainers
+  - hapair.loadbalancer maintainers (@hapair)
 options:
   packages:
     description: Debian packages whose installed state to report.
@@ -132,8 +132,11 @@ attributes:
     description: The module only reads.
   diff_mode:
     support: none
+    description: The module changes nothing, so there is no difference to show.
   platform:
+    support: full
     platforms: posix
+    description: The targets it runs on.
 seealso:
   - module: ansible.builtin.package_facts
   - module: ansible.builtin.service_facts
