@@ -43,7 +43,7 @@ def standing_content(model, node, name):
     return standing.content(model, node, name)
 
 
-def standing_files(_=None):
+def standing_files(_ignored=None):
     """{standing, haproxy}: the paths of the two track files."""
     return {"standing": standing.STANDING_FILE, "haproxy": standing.HAPROXY_FILE}
 

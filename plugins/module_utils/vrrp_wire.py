@@ -134,7 +134,7 @@ def listen(seconds, interfaces=None, max_frames=MAX_FRAMES, clock=time.monotonic
             left = deadline - clock()
             if left <= 0:
                 break
-            ready, _, _ = select.select([sock], [], [], left)
+            ready, _writable, _failed = select.select([sock], [], [], left)
             if not ready:
                 break
             data, address = sock.recvfrom(65535)

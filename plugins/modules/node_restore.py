@@ -253,7 +253,7 @@ def main():
                 done["left"].append("%s as it runs (no systemctl)" % name)
                 break
             if not module.check_mode:
-                rc, _, err = module.run_command([systemctl, verb, name])
+                rc, _out, err = module.run_command([systemctl, verb, name])
                 if rc != 0:
                     done["left"].append("%s: systemctl %s failed (%s)" % (name, verb, err.strip()))
                     continue
@@ -268,7 +268,7 @@ def main():
                 done["left"].append("%s (no %s)" % (rules, argv[0]))
                 return
             if not module.check_mode:
-                rc, _, err = module.run_command([tool] + argv[1:])
+                rc, _out, err = module.run_command([tool] + argv[1:])
                 if rc != 0:
                     done["left"].append("%s (%s)" % (" ".join(argv[shown:]), err.strip()))
                     continue
@@ -287,7 +287,7 @@ def main():
                    "the %s rules as they are" % family, 3)
         persist = module.get_bin_path(p["persist"][0]) if p["persist"] else None
         if done["rules"] and persist and not module.check_mode:
-            rc, _, err = module.run_command([persist] + p["persist"][1:])
+            rc, _out, err = module.run_command([persist] + p["persist"][1:])
             if rc != 0:
                 done["left"].append("the saved rules as they are (%s failed: %s)" % (" ".join(p["persist"]), err.strip()))
 

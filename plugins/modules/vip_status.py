@@ -283,7 +283,7 @@ def read_dump(module, pid):
     """Ask keepalived for a state dump and parse it: (instances, source)."""
     keepalived = module.get_bin_path("keepalived", required=True)
     for kind, path, parse in DUMPS:
-        rc, out, _ = module.run_command([keepalived, f"--signum={kind}"])
+        rc, out, _err = module.run_command([keepalived, f"--signum={kind}"])
         if rc != 0 or not out.strip().isdigit():
             continue
         before = mtime(path)
