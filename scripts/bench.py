@@ -170,7 +170,7 @@ def trial(inject, restore):
         # A success when it was answered, a failure when it was sent: what the outage counts.
         requests = [((ended if ok else started) + offset, ok) for started, ok, ended in probe.snapshot()]
         return {**finished(probe.summary()), "timeline": {"requests": requests, "states": states, "start": begun,
-                                                "end": ended, "injected": injected}}
+                                                          "end": ended, "injected": injected}}
     finally:
         restore()
         healthy()

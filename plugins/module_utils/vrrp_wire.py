@@ -192,8 +192,9 @@ def scan(seconds, interfaces=None):
 
 def seconds_problems(value, variable="keepalived_vrrp_scan_seconds"):
     """The listening time, a number of seconds from 0 (no listening) to MAX_SECONDS."""
-    return number_problems(variable, value, 0, MAX_SECONDS, "the seconds each node listens for VRRP adverts "
-                                                           "before any host changes (0: not at all), such as 3")
+    return number_problems(variable, value, 0, MAX_SECONDS,
+                           "the seconds each node listens for VRRP adverts before any host changes (0: not at all), "
+                           "such as 3")
 
 
 def _seconds(value):

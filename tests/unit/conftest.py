@@ -151,4 +151,3 @@ def loopback_vrrp():
     with lock.open("w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         yield
-

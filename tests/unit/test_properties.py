@@ -254,6 +254,7 @@ def judge(values, out, refusals):
         # Who holds the VIP, with the check's weight as keepalived applies it (the sum, kept
         # within 1..254): on a healthy group the MASTER alone has the highest priority; when the
         # MASTER's HAProxy is down, another node's is higher (weight 0 puts it in FAULT instead).
+
         def effective(host, healthy):
             _, priority, _, tracks = nodes[host]
             weight = check_weight(confs[host]) if tracks else 0

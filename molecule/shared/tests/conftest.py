@@ -256,7 +256,7 @@ def fingerprint(lbs):
 def state_changes(before, after):
     """What differs between two fingerprints, node by node, as unified diffs (empty: nothing)."""
     return {name: "\n".join(difflib.unified_diff(before[name].splitlines(), after.get(name, "").splitlines(),
-                                                  "before", "after", lineterm="", n=1))
+                                                 "before", "after", lineterm="", n=1))
             for name in before if before[name] != after.get(name)}
 
 

@@ -245,7 +245,7 @@ def test_listeners_are_the_binds_on_the_groups_vips():
                                          {"address": "FD48:6170:6169:7230::100", "port": 443}]},
                  {"name": "b", "binds": [{"address": "192.168.230.100", "port": 80}, {"address": "127.0.0.1", "port": 9}]}]
     assert g.listeners(built, frontends) == [{"address": "192.168.230.100", "port": 80},
-                                              {"address": "fd48:6170:6169:7230::100", "port": 443}]
+                                             {"address": "fd48:6170:6169:7230::100", "port": 443}]
     assert g.frontend_ports(frontends) == [80, 443, 9]
 
 

@@ -148,7 +148,6 @@ def test_the_words_haproxy_cfg_gets():
     assert tls.named_content(pair, "b") == "B\nKB\n" and tls.named_content(pair, "c") == ""
 
 
-
 def test_a_tls_backend_on_the_system_cas_must_name_what_it_verifies():
     assert tls.backend_problems("b", {"ssl": True}) == [
         "b: verify_host is missing: with the system's CAs and no name to check, HAProxy would take any publicly "
