@@ -420,7 +420,7 @@ def commit_delay(model, me, holds, running_ints=None):
     running = [float(v) for v in (running_ints or {}).values() if _is_number(v)]
     new = [float(i["advert_int"]) for i in (((model or {}).get("nodes") or {}).get(me) or {}).get("instances") or []
            if _is_number(i.get("advert_int"))]
-    stagger = min(min(running or new or [1.0]), MAX_COMMIT_DELAY)
+    stagger = min([*(running or new or [1.0]), MAX_COMMIT_DELAY])
     return {"delay": 0.0 if holds else stagger, "late": stagger / 2}
 
 
