@@ -623,7 +623,7 @@ def test_a_name_that_is_no_group_would_match_nothing_and_is_refused(value):
 
 
 def test_without_the_default_group_the_message_says_none_was_given():
-    _, problem = g.play_group(None, {"all": ["a"], "ungrouped": ["a"]})
+    _unused, problem = g.play_group(None, {"all": ["a"], "ungrouped": ["a"]})
     assert problem.startswith("hapair_lb_group is not given (with -e: a play's hosts cannot see inventory variables), "
                               "so the group is 'lb', and the inventory has no such group")
     assert problem.endswith("the inventory's groups: none")
