@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """make bench: measure the lab pair and write docs/benchmarks.md.
 
 What it measures, each against the brief's targets:
@@ -59,7 +59,7 @@ TRIAL_RECOVERY_BOUND = 30  # a trial gives up waiting for recovery after this lo
 
 
 def sh(*cmd, check=True, timeout=300):
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     if check and done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
     return done
@@ -170,7 +170,7 @@ def trial(inject, restore):
         # A success when it was answered, a failure when it was sent: what the outage counts.
         requests = [((ended if ok else started) + offset, ok) for started, ok, ended in probe.snapshot()]
         return {**finished(probe.summary()), "timeline": {"requests": requests, "states": states, "start": begun,
-                                                "end": ended, "injected": injected}}
+                                                          "end": ended, "injected": injected}}
     finally:
         restore()
         healthy()
@@ -209,7 +209,7 @@ def reload_under_load(reloads=5):
         raise RuntimeError("the lab pair is not healthy before the reload run")
     with Probe((VIP, 80)) as probe:
         time.sleep(1.0)
-        for _ in range(reloads):
+        for _unused in range(reloads):
             node(MASTER, "systemctl reload haproxy")
             time.sleep(0.5)
         time.sleep(1.0)
@@ -237,7 +237,7 @@ def planned_moves(runs):
             for args in (there, back):
                 with Probe((VIP, 80)) as probe:
                     time.sleep(0.5)
-                    seconds, _ = run_site(*args, playbook=playbook)
+                    seconds, _unused = run_site(*args, playbook=playbook)
                     time.sleep(0.5)
                 moves[kind].append({**finished(probe.summary()), "seconds": seconds})
                 print(f"==> {kind} {' '.join(args[1::2])}, run {run}: {moves[kind][-1]['failed']} failed of "
@@ -245,7 +245,7 @@ def planned_moves(runs):
             healthy()
         with Probe((VIP, 80), max_seconds=600) as probe:
             time.sleep(0.5)
-            seconds, _ = run_site("-e", "hapair_upgrade_restart=true", playbook="upgrade.yml")
+            seconds, _unused = run_site("-e", "hapair_upgrade_restart=true", playbook="upgrade.yml")
             time.sleep(0.5)
         moves["upgrade"].append({**finished(probe.summary()), "seconds": seconds})
         print(f"==> upgrade, run {run}: {moves['upgrade'][-1]['failed']} failed of {moves['upgrade'][-1]['sent']} "
@@ -287,7 +287,7 @@ def rotation_under_load():
         send = functools.partial(https_request, server_name=SITE_NAME, context=context)
         with Probe((VIP, 443), send=send) as probe:
             time.sleep(1.0)
-            seconds, _ = run_site("-e", f"@{second}")
+            seconds, _unused = run_site("-e", f"@{second}")
             time.sleep(1.0)
         served = https_request((VIP, 443), SITE_NAME, context)[3]["certificate"]
         new = (pki / "site2.crt").read_text()
@@ -304,7 +304,7 @@ def playbook_run(*args, playbook="site.yml"):
     """Run site.yml (or another of the collection's playbooks) on the lab: (returncode, output)."""
     done = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", str(INVENTORY), str(ROOT / "playbooks" / playbook), *args],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True, text=True, timeout=900, check=False,
     )
     return done.returncode, done.stdout + done.stderr
 
@@ -388,11 +388,11 @@ def converge_timings():
     sh(str(ROOT / "scripts" / "lab.sh"), "containers", timeout=600)
     fresh, fresh_changed = run_site()
     # Three unchanged re-runs: one run's time on this machine varies by half a second or more.
-    reruns = [run_site() for _ in range(3)]
+    reruns = [run_site() for _unused in range(3)]
     return {"fresh": fresh, "fresh_changed": fresh_changed,
-            "rerun": statistics.median(seconds for seconds, _ in reruns),
-            "reruns": [seconds for seconds, _ in reruns],
-            "rerun_changed": sum(changed for _, changed in reruns)}
+            "rerun": statistics.median(seconds for seconds, _unused in reruns),
+            "reruns": [seconds for seconds, _unused in reruns],
+            "rerun_changed": sum(changed for _unused, changed in reruns)}
 
 
 def node_time(name):
@@ -600,7 +600,7 @@ def write_report(path, runs, timings, failover, reload, rotation, kv, hv, fast, 
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--runs", type=int, default=3, help="trials per failure kind (at least 3)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--soak", type=int, default=600, help="seconds of the fast profile's CPU-stress soak (0: skip)")
@@ -622,8 +622,8 @@ def main():
           f"re-run {timings['rerun']:.1f} s (changed={timings['rerun_changed']})", flush=True)
     kv, hv = versions()
 
-    failover = {kind: trials(kind, inject, restore, args.runs) for kind, (inject, restore, _) in KINDS.items()}
-    pictures = {kind: (name, failover[kind]) for kind, (_, _, name) in KINDS.items()}
+    failover = {kind: trials(kind, inject, restore, args.runs) for kind, (inject, restore, _unused) in KINDS.items()}
+    pictures = {kind: (name, failover[kind]) for kind, (_unused, _unused, name) in KINDS.items()}
 
     print("==> planned moves under load: switchover.yml and maintenance.yml", flush=True)
     moves = planned_moves(args.runs)

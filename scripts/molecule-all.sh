@@ -50,6 +50,9 @@ for d in $(for s in "${scenarios[@]}"; do release "$s"; done | sort -u); do
   HAPAIR_DEBIAN=$d scripts/build-image.sh
 done
 
+# one runs in xargs' bash -c (after export -f), which the checker cannot follow: it would take the
+# body for dead code. The single quotes hand the words to that bash unexpanded, on purpose.
+# shellcheck disable=SC2317,SC2016
 one() {
   local s=$1 start=$SECONDS rc=0 image
   image=$(HAPAIR_DEBIAN=$(release "$s") scripts/build-image.sh --print)
@@ -68,6 +71,8 @@ export -f one release
 export logs base
 
 # On an interrupt, stop every scenario and remove what they started.
+# Run by the trap, which shellcheck does not follow either.
+# shellcheck disable=SC2317
 cleanup() {
   trap - INT TERM
   kill -TERM -- "-$runner" 2> /dev/null || true
@@ -80,6 +85,8 @@ trap cleanup INT TERM
 echo "==> molecule: ${#scenarios[@]} scenarios, $jobs at a time: ${scenarios[*]}"
 start=$SECONDS
 # In a process group of its own, so that an interrupt stops every scenario's processes.
+# The single quotes hand "$1" to xargs' bash unexpanded, on purpose.
+# shellcheck disable=SC2016
 printf '%s\n' "${scenarios[@]}" | setsid xargs -P "$jobs" -I{} bash -c 'one "$1"' _ {} &
 runner=$!
 wait "$runner" || true

@@ -1,59 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: hapair.loadbalancer contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The group model for templates and tasks; every rule lives in module_utils/group.py."""
+"""The group model for templates and tasks; every rule lives in module_utils/group.py.
+
+Each filter's documentation is the YAML file of its name beside this one (plugins/filter/NAME.yml),
+where ansible-doc looks for it: one file holds several filters, so one DOCUMENTATION could not
+describe them all."""
 
 from __future__ import annotations
 
-DOCUMENTATION = r"""
-name: group_model
-short_description: The model of a load-balancer group, from every member's variables and facts
-version_added: 0.1.0
-description:
-  - Builds what every member of the group runs (its VRRP instances with state, priority,
-    transport, source and peers; its VIPs in canonical form; where its VRRP adverts may come
-    from) from each member's variables and network facts. The C(hapair.loadbalancer.lb_group)
-    role computes it once per play batch into the fact C(lb_group_model).
-  - A member other than the calling host is read from C(hostvars) (its inventory variables,
-    extra variables and facts); a setting it does not define there is taken from the calling
-    host, which has the role defaults and play variables that every member shares.
-  - The same plugin file provides C(group_models) (the model of each named group),
-    C(group_missing_facts) (the members whose network facts are
-    missing), C(group_firewall_rules), C(group_missing_rules), C(group_stale_rules),
-    C(group_firewalld_rules), C(group_firewalld_missing), C(group_firewalld_stale), C(group_firewall_manager),
-    C(group_delete_argv), C(group_restore_input), C(group_chain_problem), C(group_bad_addresses), C(group_sysctls), C(group_adverts), C(group_advert_conflicts), C(group_password_changes), C(group_advert_changes) (what a run changes in a node's adverts), C(group_commit_delay) (when a node commits a staged keepalived.conf), C(group_commit_batch_missing) (the staged members a commit's batch lacks), C(group_bind_sysctls), C(group_listeners), C(group_frontend_ports), C(group_play_hosts) (the inventory group a playbook runs on, checked), C(group_holders) (who holds a VIP, from vip_status reports) and C(group_status_lines) (status.yml's table).
-author:
-  - hapair.loadbalancer maintainers
-positional: hostvars, settings, me
-options:
-  _input:
-    description: The group's members in inventory order.
-    type: list
-    elements: str
-    required: true
-  hostvars:
-    description: C(hostvars).
-    type: raw
-    required: true
-  settings:
-    description: The calling host's settings, keyed as in the model (instances, interface, vrrp_version, ...).
-    type: dict
-    required: true
-  me:
-    description: The calling host's inventory name.
-    type: str
-    required: true
-"""
-
-EXAMPLES = r"""
-lb_group_model: "{{ groups['lb'] | hapair.loadbalancer.group_model(hostvars, settings, inventory_hostname) }}"
-"""
-
-RETURN = r"""
-_value:
-  description: The model, with the keys members, missing_facts, nodes and vips.
-  type: dict
-"""
 
 import base64
 import json

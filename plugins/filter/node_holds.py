@@ -1,65 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright: hapair.loadbalancer contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Whether a node, as hapair.loadbalancer.node_state read it, already holds a file or directory."""
+"""Whether a node, as hapair.loadbalancer.node_state read it, already holds a file or directory.
+
+Each filter's documentation is the YAML file of its name beside this one (plugins/filter/NAME.yml),
+where ansible-doc looks for it: one file holds several filters, so one DOCUMENTATION could not
+describe them all."""
 
 from __future__ import annotations
 
 import hashlib
 
 from ansible_collections.hapair.loadbalancer.plugins.module_utils import restore
-
-DOCUMENTATION = r"""
-name: node_holds
-short_description: Whether a node already holds a file as a task would write it
-version_added: 0.1.0
-description:
-  - Compares what C(hapair.loadbalancer.node_state) read of a path with what a task would make
-    of it. The roles skip their template and file tasks without a remote call when it is true.
-  - False when there is no node_state result (a role used without the read), so the task runs.
-  - The same file provides C(node_lacks_packages), C(node_runs), C(node_has_user),
-    C(node_has_line), C(node_sysctl), C(node_sysctls_on), for the other kinds of target the roles skip, and
-    C(node_read_union), which merges the roles' C(*_manages) facts into one read.
-author:
-  - hapair.loadbalancer maintainers
-positional: path, content, mode, owner, group
-options:
-  _input:
-    description: The registered result of C(hapair.loadbalancer.node_state), or nothing.
-    type: raw
-    required: true
-  path:
-    description: The path the task manages.
-    type: str
-    required: true
-  content:
-    description: The file's content as the task would write it (for example a rendered template); null for a directory.
-    type: raw
-    required: true
-  mode:
-    description: The mode, as four octal digits.
-    type: str
-    required: true
-  owner:
-    description: The owning user.
-    type: str
-    required: true
-  group:
-    description: The owning group.
-    type: str
-    required: true
-"""
-
-EXAMPLES = r"""
-when: not (lb_group_node_state | default(none) | hapair.loadbalancer.node_holds(
-             '/etc/haproxy/haproxy.cfg', lookup('ansible.builtin.template', 'haproxy.cfg.j2'), '0640', 'root', 'haproxy'))
-"""
-
-RETURN = r"""
-_value:
-  description: True when the node has the path with exactly this content (or as a directory), mode, owner and group.
-  type: bool
-"""
 
 
 def _state(node_state):

@@ -2,50 +2,14 @@
 # Copyright: hapair.loadbalancer contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Stick tables shared by the group's nodes for templates and tasks; every rule lives in
-module_utils/peers.py."""
+module_utils/peers.py.
+
+Each filter's documentation is the YAML file of its name beside this one (plugins/filter/NAME.yml),
+where ansible-doc looks for it: one file holds several filters, so one DOCUMENTATION could not
+describe them all."""
 
 from __future__ import annotations
 
-DOCUMENTATION = r"""
-name: peers_backend_lines
-short_description: The stick-table lines of a HAProxy backend that shares its table with the group
-version_added: 0.1.0
-description:
-  - Returns the lines a backend with C(stickiness) gets (its stick table, shared with the group's
-    peers, and what it sticks on), or an empty list.
-  - The same plugin file provides C(peers_section) (the peers section's name and entries, each
-    member's name and address, none when no backend shares a table), C(peers_port) (the port the
-    firewall opens to the members alone, 0 for none), C(peers_own_address) (the address this node's
-    peers listener binds, none when off), C(peers_problems) (what keeps the group's stickiness
-    from working) and C(peers_port_problem) (why a port cannot be the peers port).
-author:
-  - hapair.loadbalancer maintainers
-positional: size, expire
-options:
-  _input:
-    description: The backend, as in C(haproxy_backends).
-    type: dict
-    required: true
-  size:
-    description: C(haproxy_stick_table_size), unless the backend sets C(stick_table_size).
-    type: str
-    required: true
-  expire:
-    description: C(haproxy_stick_table_expire), unless the backend sets C(stick_table_expire).
-    type: str
-    required: true
-"""
-
-EXAMPLES = r"""
-lines: "{{ backend | hapair.loadbalancer.peers_backend_lines(haproxy_stick_table_size, haproxy_stick_table_expire) }}"
-"""
-
-RETURN = r"""
-_value:
-  description: The lines, without indentation.
-  type: list
-  elements: str
-"""
 
 from ansible_collections.hapair.loadbalancer.plugins.module_utils import peers
 

@@ -1,54 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: hapair.loadbalancer contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters behind the roles' preflight checks; the rules live in module_utils/validation.py."""
+"""Filters behind the roles' preflight checks; the rules live in module_utils/validation.py.
+
+Each filter's documentation is the YAML file of its name beside this one (plugins/filter/NAME.yml),
+where ansible-doc looks for it: one file holds several filters, so one DOCUMENTATION could not
+describe them all."""
 
 from __future__ import annotations
 
-DOCUMENTATION = r"""
-name: keepalived_problems
-short_description: The broken rules of one node's keepalived instances
-version_added: 0.1.0
-description:
-  - Used by the keepalived role's checks, with C(keepalived_group_problems) (the rules across
-    the group), C(haproxy_problems) (frontends, backends and servers; with C(haproxy_own_listeners),
-    HAProxy's own listeners that are on), C(textfile_problems) (the VRRP textfile against the state
-    directory), C(server_state_problems) and C(server_state_call) (a runtime change of a backend
-    server, and community.general.haproxy's arguments for it) and C(setting_problems)
-    (settings that land in a file as one word, by the rule module_utils/validation.py SCALARS
-    gives each; secrets are named, never shown) and C(number_problems) (a setting that must be a
-    number in a range), and C(os_vars) (a role's vars/<os_family>.yml for the node's gathered OS
-    family, or a clear error naming the families the collection supports). Each other returns the broken
-    rules of the input as messages that name the variable, the bad value and the fix; an empty
-    list means the input is good. The instances judged are the group model's
-    (C(hapair.loadbalancer.group_model)), every default applied.
-author:
-  - hapair.loadbalancer maintainers
-positional: facts, raw
-options:
-  _input:
-    description: This node's instances from the group model.
-    type: list
-    elements: dict
-    required: true
-  facts:
-    description: This node's network facts (C(ansible_facts)).
-    type: dict
-  raw:
-    description: C(keepalived_instances) as given, for positions and names in the messages.
-    type: list
-"""
-
-EXAMPLES = r"""
-problems: "{{ lb_group_model.nodes[inventory_hostname].instances | hapair.loadbalancer.keepalived_problems(ansible_facts, keepalived_instances) }}"
-"""
-
-RETURN = r"""
-_value:
-  description: The problems, one message each.
-  type: list
-  elements: str
-"""
 
 import os
 

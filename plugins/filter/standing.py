@@ -2,63 +2,14 @@
 # Copyright: hapair.loadbalancer contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A node's standing in the elections, for the keepalived role and the day-2 playbooks; every
-rule lives in module_utils/standing.py."""
+rule lives in module_utils/standing.py.
+
+Each filter's documentation is the YAML file of its name beside this one (plugins/filter/NAME.yml),
+where ansible-doc looks for it: one file holds several filters, so one DOCUMENTATION could not
+describe them all."""
 
 from __future__ import annotations
 
-DOCUMENTATION = r"""
-name: standing_plan
-short_description: The standings a planned switchover writes, and why it cannot be done
-version_added: 0.1.0
-description:
-  - Returns C({standings, problems}) for switchover.yml, from the group model and each member's
-    current standing (C(normal), C(preferred), C(avoid), C(maintenance)).
-  - The same plugin file provides C(standing_maintenance_plan) (maintenance.yml's steps),
-    C(standing_upgrade_input) (upgrade.yml's input, checked), C(standing_upgrade_plan) (its rounds, one
-    node at a time, BACKUPs first),
-    C(standing_expectations) (what vip_status expects of a node once the group settles on some
-    standings), C(standing_content) (the standing file's text), C(standing_files) (the track
-    files keepalived reads),
-    C(standing_problems) (why standings cannot be written), C(standing_settle) (how long a move may take) and C(standing_kick) (the non-preempting
-    instances a node must let go of).
-author:
-  - hapair.loadbalancer maintainers
-positional: nodes, results, to, away, reset
-options:
-  _input:
-    description: The group model (hapair.loadbalancer.lb_group).
-    type: dict
-    required: true
-  nodes:
-    description: The members read.
-    type: list
-    elements: str
-    required: true
-  results:
-    description: Each member's vip_status result, in the order of O(nodes) (its standing, and whether it can take VIPs).
-    type: list
-    elements: dict
-    required: true
-  to:
-    description: The member every VIP moves to.
-    type: str
-  away:
-    description: The member every VIP moves away from.
-    type: str
-  reset:
-    description: Every member not in maintenance back to normal.
-    type: bool
-"""
-
-EXAMPLES = r"""
-plan: "{{ lb_group_model | hapair.loadbalancer.standing_plan(nodes, results, hapair_switchover_to | default('')) }}"
-"""
-
-RETURN = r"""
-_value:
-  description: C({standings, enforce, problems}); each problem is C({problem}).
-  type: dict
-"""
 
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.hapair.loadbalancer.plugins.module_utils import standing
@@ -92,7 +43,7 @@ def standing_content(model, node, name):
     return standing.content(model, node, name)
 
 
-def standing_files(_=None):
+def standing_files(_ignored=None):
     """{standing, haproxy}: the paths of the two track files."""
     return {"standing": standing.STANDING_FILE, "haproxy": standing.HAPROXY_FILE}
 

@@ -420,7 +420,7 @@ def commit_delay(model, me, holds, running_ints=None):
     running = [float(v) for v in (running_ints or {}).values() if _is_number(v)]
     new = [float(i["advert_int"]) for i in (((model or {}).get("nodes") or {}).get(me) or {}).get("instances") or []
            if _is_number(i.get("advert_int"))]
-    stagger = min(min(running or new or [1.0]), MAX_COMMIT_DELAY)
+    stagger = min([*(running or new or [1.0]), MAX_COMMIT_DELAY])
     return {"delay": 0.0 if holds else stagger, "late": stagger / 2}
 
 
@@ -941,7 +941,7 @@ def bind_sources(frontends, own=()):
 
 def _binds(frontends):
     """Every bind (a mapping) of the HAProxy frontends, in order."""
-    return (bind for _, bind in bind_sources(frontends))
+    return (bind for _where, bind in bind_sources(frontends))
 
 
 def listeners(model, frontends):
@@ -981,7 +981,7 @@ def binds_overlap(one, other):
 def haproxy_binds(frontends, own=()):
     """Every (address, port) haproxy.cfg binds, once each (bind_sources()), addresses canonical."""
     out = []
-    for _, bind in bind_sources(frontends, own):
+    for _where, bind in bind_sources(frontends, own):
         item = {"address": any_address(bind.get("address")), "port": as_number(bind.get("port"))}
         if item not in out:
             out.append(item)
@@ -1006,7 +1006,7 @@ def _listening(ss_lines, process):
         words = str(line).split()
         if len(words) < 4 or f'(("{process}",' not in line:
             continue
-        host, _, port = words[3].rpartition(":")
+        host, _colon, port = words[3].rpartition(":")
         host = host.split("%")[0].strip("[]")
         if port.isdigit():
             found.add(("::" if host == "*" else any_address(host), int(port)))
@@ -1061,7 +1061,7 @@ def status_lines(model, reports, nodes, width=22):
         return None
 
     rows = [(v["address"], v.get("instance")) for v in (model or {}).get("vips") or []]
-    known = {address for address, _ in rows}
+    known = {address for address, _instance in rows}
     for node in nodes:
         for result in (reports or {}).get(node) or []:
             for vip in (result or {}).get("vips") or []:

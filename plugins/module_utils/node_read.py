@@ -76,12 +76,12 @@ def packages(module, names):
     installed = set()
     if dpkg:
         # Unknown packages make dpkg-query exit 1 but still print the known ones.
-        _, out, _ = module.run_command([dpkg, "-W", "-f", "${Package} ${db:Status-Status}\\n"] + names)
+        _rc, out, _err = module.run_command([dpkg, "-W", "-f", "${Package} ${db:Status-Status}\\n"] + names)
         installed = {line.split()[0] for line in out.splitlines() if line.endswith(" installed")}
     elif rpm:
         # Where dpkg is absent (the RHEL family). rpm -q prints "package NAME is not installed"
         # for an unknown one and exits non-zero, but still prints the known ones by name.
-        _, out, _ = module.run_command([rpm, "-q", "--queryformat", "%{NAME} installed\\n"] + names)
+        _rc, out, _err = module.run_command([rpm, "-q", "--queryformat", "%{NAME} installed\\n"] + names)
         installed = {line.split()[0] for line in out.splitlines() if line.endswith(" installed") and " " in line
                      and not line.startswith("package ")}
     return {name: name in installed for name in names}
@@ -95,7 +95,7 @@ def services(module, names):
     if not systemctl:
         return states
     units = [n if "." in n else n + ".service" for n in names]
-    _, out, _ = module.run_command([systemctl, "show", "--property=Id,ActiveState,UnitFileState"] + units)
+    _rc, out, _err = module.run_command([systemctl, "show", "--property=Id,ActiveState,UnitFileState"] + units)
     by_unit = dict(zip(units, names))
     for block in out.strip().split("\n\n"):
         props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
@@ -144,7 +144,7 @@ def iptables_read(module, command="iptables-save"):
     save = module.get_bin_path(command)
     if not save:
         return [], False
-    rc, out, _ = module.run_command([save, "-t", "filter"])
+    rc, out, _err = module.run_command([save, "-t", "filter"])
     return (out.splitlines(), False) if rc == 0 else ([], True)
 
 
@@ -162,7 +162,7 @@ def firewalld_rich_rules(module, zone):
     cmd = module.get_bin_path("firewall-cmd")
     out, failed = {"runtime": [], "permanent": []}, []
     for view, extra in (("runtime", []), ("permanent", ["--permanent"])):
-        rc, text, _ = module.run_command([cmd] + extra + ["--zone=" + zone, "--list-rich-rules"]) if cmd else (1, "", "")
+        rc, text, _err = module.run_command([cmd] + extra + ["--zone=" + zone, "--list-rich-rules"]) if cmd else (1, "", "")
         if rc == 0:
             out[view] = [line.strip() for line in text.splitlines() if line.strip()]
         else:
@@ -183,11 +183,11 @@ def firewall(module, interfaces=()):
     cmd = module.get_bin_path("firewall-cmd")
     if not cmd or not state["managers"]["firewalld"]["active"]:
         return state
-    rc, text, _ = module.run_command([cmd, "--get-default-zone"])
+    rc, text, _err = module.run_command([cmd, "--get-default-zone"])
     default = text.strip() if rc == 0 else ""
     zones = {}
     for name in interfaces:
-        rc, text, _ = module.run_command([cmd, "--get-zone-of-interface=" + name])
+        rc, text, _err = module.run_command([cmd, "--get-zone-of-interface=" + name])
         zones[name] = text.strip() if rc == 0 and text.strip() else default
     zone = zones[interfaces[0]] if interfaces else default
     state["firewalld"] = {"zone": zone, "zones": zones, **(firewalld_rich_rules(module, zone) if zone

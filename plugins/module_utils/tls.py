@@ -45,6 +45,7 @@ def _crypto():
         _CRYPTO.update(x509=x509, InvalidSignature=InvalidSignature, serialization=serialization)
     return _CRYPTO
 
+
 # A certificate's name: a file name under haproxy_certificate_dir, and one word of haproxy.cfg.
 CERTIFICATE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}")
 # An ALPN list as HAProxy's bind option takes it: protocol names separated by commas.

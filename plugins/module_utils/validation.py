@@ -689,7 +689,7 @@ def haproxy_problems(frontends, backends, vips=None, local_addresses=None, own=(
     # The firewall opens a frontend's port to everyone, and the peers port to the members alone.
     for item in own:
         if item["section"] == peers.SECTION:
-            problem = peers.port_problem(item["port"], [bind.get("port") for _, bind in bind_sources(frontends)],
+            problem = peers.port_problem(item["port"], [bind.get("port") for _where, bind in bind_sources(frontends)],
                                          [other["port"] for other in own if other is not item])
             if problem and is_port(item["port"]):  # else _port_problem said it
                 problems.append(f"haproxy_peers_port {problem}")

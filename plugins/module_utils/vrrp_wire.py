@@ -134,7 +134,7 @@ def listen(seconds, interfaces=None, max_frames=MAX_FRAMES, clock=time.monotonic
             left = deadline - clock()
             if left <= 0:
                 break
-            ready, _, _ = select.select([sock], [], [], left)
+            ready, _writable, _failed = select.select([sock], [], [], left)
             if not ready:
                 break
             data, address = sock.recvfrom(65535)
@@ -192,8 +192,9 @@ def scan(seconds, interfaces=None):
 
 def seconds_problems(value, variable="keepalived_vrrp_scan_seconds"):
     """The listening time, a number of seconds from 0 (no listening) to MAX_SECONDS."""
-    return number_problems(variable, value, 0, MAX_SECONDS, "the seconds each node listens for VRRP adverts "
-                                                           "before any host changes (0: not at all), such as 3")
+    return number_problems(variable, value, 0, MAX_SECONDS,
+                           "the seconds each node listens for VRRP adverts before any host changes (0: not at all), "
+                           "such as 3")
 
 
 def _seconds(value):

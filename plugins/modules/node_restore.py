@@ -24,7 +24,7 @@ description:
     O(firewalld), the rich rules of the collection that the firewalld zone did not have.
   - Packages the run installed stay installed.
 author:
-  - hapair.loadbalancer maintainers
+  - hapair.loadbalancer maintainers (@hapair)
 options:
   before:
     description:
@@ -76,8 +76,21 @@ options:
     type: list
     elements: str
     default: []
+attributes:
+  check_mode:
+    support: full
+    description: In check mode it changes nothing and reports what it would put back.
+  diff_mode:
+    support: none
+    description: It shows no difference, because the files' old text may hold passwords.
+  platform:
+    support: full
+    platforms: posix
+    description: The targets it runs on; services are put back with systemd's systemctl.
 notes:
   - The arguments hold the old text of the files, which may hold passwords; call it with C(no_log).
+seealso:
+  - module: hapair.loadbalancer.node_state
 """
 
 EXAMPLES = r"""
@@ -240,7 +253,7 @@ def main():
                 done["left"].append("%s as it runs (no systemctl)" % name)
                 break
             if not module.check_mode:
-                rc, _, err = module.run_command([systemctl, verb, name])
+                rc, _out, err = module.run_command([systemctl, verb, name])
                 if rc != 0:
                     done["left"].append("%s: systemctl %s failed (%s)" % (name, verb, err.strip()))
                     continue
@@ -255,7 +268,7 @@ def main():
                 done["left"].append("%s (no %s)" % (rules, argv[0]))
                 return
             if not module.check_mode:
-                rc, _, err = module.run_command([tool] + argv[1:])
+                rc, _out, err = module.run_command([tool] + argv[1:])
                 if rc != 0:
                     done["left"].append("%s (%s)" % (" ".join(argv[shown:]), err.strip()))
                     continue
@@ -274,7 +287,7 @@ def main():
                    "the %s rules as they are" % family, 3)
         persist = module.get_bin_path(p["persist"][0]) if p["persist"] else None
         if done["rules"] and persist and not module.check_mode:
-            rc, _, err = module.run_command([persist] + p["persist"][1:])
+            rc, _out, err = module.run_command([persist] + p["persist"][1:])
             if rc != 0:
                 done["left"].append("the saved rules as they are (%s failed: %s)" % (" ".join(p["persist"]), err.strip()))
 

@@ -17,7 +17,7 @@ description:
     call instead of one per task.
   - It never changes the host.
 author:
-  - hapair.loadbalancer maintainers
+  - hapair.loadbalancer maintainers (@hapair)
 options:
   packages:
     description: Debian packages whose installed state to report.
@@ -132,8 +132,11 @@ attributes:
     description: The module only reads.
   diff_mode:
     support: none
+    description: The module changes nothing, so there is no difference to show.
   platform:
+    support: full
     platforms: posix
+    description: The targets it runs on.
 seealso:
   - module: ansible.builtin.package_facts
   - module: ansible.builtin.service_facts
@@ -220,11 +223,33 @@ state:
       type: dict
     vrrp_scan:
       description:
-        - What the listener heard, as M(hapair.loadbalancer.vrrp_scan) returns it (C(heard),
-          C(frames), C(seconds), C(interfaces)), and C(error), why it could not listen, or null.
-        - C(skipped), why it did not listen (O(vrrp_scan.unless_running)), with nothing heard.
+        - What the listener heard, as M(hapair.loadbalancer.vrrp_scan) returns it, and why it
+          could not listen or did not.
         - Only with O(vrrp_scan.seconds) above 0.
       type: dict
+      contains:
+        heard:
+          description: One entry per interface, address family and VRID heard, as RV(hapair.loadbalancer.vrrp_scan#module:heard).
+          type: list
+          elements: dict
+        frames:
+          description: How many VRRP adverts were heard in all.
+          type: int
+        seconds:
+          description: How long the node listened.
+          type: float
+        interfaces:
+          description: The interfaces listened on (empty for all).
+          type: list
+          elements: str
+        error:
+          description: Why the node could not listen, or null.
+          type: str
+        skipped:
+          description:
+            - Why the node did not listen (O(vrrp_scan.unless_running)); then nothing is heard.
+          returned: only when the node did not listen
+          type: str
 """
 
 import threading

@@ -29,7 +29,7 @@ description:
   - See the playbooks C(hapair.loadbalancer.verify) (exactly one holder per VIP across the
     group) and C(hapair.loadbalancer.status) (a table of the group).
 author:
-  - hapair.loadbalancer maintainers
+  - hapair.loadbalancer maintainers (@hapair)
 options:
   vip:
     description:
@@ -106,8 +106,11 @@ attributes:
     description: The module only reads; it behaves the same in check mode.
   diff_mode:
     support: none
+    description: The module changes nothing, so there is no difference to show.
   platform:
+    support: full
     platforms: posix
+    description: The targets it runs on.
 notes:
   - Needs C(ip) from iproute2 on the node, and root to signal keepalived.
 seealso:
@@ -280,7 +283,7 @@ def read_dump(module, pid):
     """Ask keepalived for a state dump and parse it: (instances, source)."""
     keepalived = module.get_bin_path("keepalived", required=True)
     for kind, path, parse in DUMPS:
-        rc, out, _ = module.run_command([keepalived, f"--signum={kind}"])
+        rc, out, _err = module.run_command([keepalived, f"--signum={kind}"])
         if rc != 0 or not out.strip().isdigit():
             continue
         before = mtime(path)

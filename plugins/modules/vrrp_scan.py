@@ -25,7 +25,7 @@ description:
     a firewall keeps from the node, go unheard; a group that advertises less often than once in
     O(seconds) may be missed.
 author:
-  - hapair.loadbalancer maintainers
+  - hapair.loadbalancer maintainers (@hapair)
 options:
   interfaces:
     description: The interfaces to listen on. Empty, the default, for every interface.
@@ -44,8 +44,11 @@ attributes:
     description: The module only listens.
   diff_mode:
     support: none
+    description: The module changes nothing, so there is no difference to show.
   platform:
+    support: full
     platforms: linux
+    description: The targets it runs on; the packet socket it listens with is Linux's.
 notes:
   - Needs root (C(CAP_NET_RAW)) to open the packet socket.
 seealso:

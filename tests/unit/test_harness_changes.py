@@ -7,7 +7,7 @@ BASE = {"name": "VI_1", "virtual_router_id": 51, "vips": ["192.0.2.100/24"]}
 
 def test_each_kind_builds_on_the_last_and_the_last_puts_everything_back():
     kinds = advert_kinds(BASE, "lab-vrrp", "192.0.2.105/24")
-    names = [kind for kind, _ in kinds]
+    names = [kind for kind, _unused in kinds]
     assert names == ["VIP added", "VIP removed", "advert_int changed", "password changed", "VRID changed",
                      "multicast to unicast", "unicast to multicast", "all back"]
     by_name = dict(kinds)

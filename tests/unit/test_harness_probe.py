@@ -28,7 +28,7 @@ def test_an_outage_ends_when_the_first_success_was_answered():
     probe = probe_with("....xxxxx....", took=0.3)
     assert abs(probe.summary()["outage"] - (5 * PROBE_INTERVAL + 0.3)) < 1e-9
     # A later one answered at once: the service was back at that answer.
-    started, _, _ = probe.results[10]
+    started, _unused, _unused = probe.results[10]
     probe.results[10] = (started, True, started + 0.01)
     assert abs(probe.summary()["outage"] - (6 * PROBE_INTERVAL + 0.01)) < 1e-9
 

@@ -91,7 +91,7 @@ class Slots:
     def spoil(self):
         """Make none, one or two of the values bad: one alone is the sharpest test of the check
         that must catch it, which another bad value cannot hide."""
-        for _ in range(self.draw(st.sampled_from([0, 1, 1, 2]))):
+        for _unused in range(self.draw(st.sampled_from([0, 1, 1, 2]))):
             container, key, bad = self.places[self.draw(st.integers(0, len(self.places) - 1))]
             container[key] = self.draw(st.sampled_from(bad))
 
@@ -161,7 +161,7 @@ def inventory(draw):
         if str(bind.get("address")).startswith("@"):
             owner = instances[min(int(bind["address"][1:]), len(instances) - 1)]
             vips = owner.get("vips") if isinstance(owner, dict) else None
-            bind["address"] = str(vips[0]).split("/")[0] if vips else "192.0.2.100"
+            bind["address"] = str(vips[0]).split("/", maxsplit=1)[0] if vips else "192.0.2.100"
     return values
 
 
@@ -179,7 +179,7 @@ def run_example(values, out):
            "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS)}
     result = subprocess.run(["ansible-playbook", "-i", str(UNIT / "inventory.yml"), str(UNIT / "properties.yml"),
                              "-e", f"@{sample}", "-e", json.dumps(extra)],
-                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=300, check=False)
     refusals = {host: (out / host / "refused.txt").read_text() if (out / host / "refused.txt").exists() else None
                 for host in MEMBERS}
     rendered = all((out / host / "haproxy.cfg").exists() for host in MEMBERS)
@@ -209,7 +209,7 @@ def binds_of(cfg):
     """(address, port) of each bind line of a rendered haproxy.cfg."""
     out = []
     for line in re.findall(r"^\s+bind (\S+)", cfg, re.M):
-        host, _, port = line.rpartition(":")
+        host, _unused, port = line.rpartition(":")
         out.append((host.strip("[]"), int(port)))
     return out
 
@@ -244,18 +244,19 @@ def judge(values, out, refusals):
     members = {ipaddress.ip_address(a) for a in MEMBERS.values()}
     for name in names:
         nodes = {host: per_node[host][name] for host in MEMBERS if name in per_node[host]}
-        states = [state for state, _, _, _ in nodes.values()]
+        states = [state for state, _unused, _unused, _unused in nodes.values()]
         # (The generator sets no nopreempt, where every node would start as BACKUP.)
         assert states.count("MASTER") == 1, f"{name}: states {states}\n{values}"
-        for host, (_, priority, vips, _) in nodes.items():
+        for host, (_unused, priority, vips, _unused) in nodes.items():
             assert 1 <= priority <= 254, f"{host} {name}: priority {priority}\n{values}"
             for vip in vips:
                 assert ipaddress.ip_interface(vip).ip not in members, f"{name}: VIP {vip} is a member's address\n{values}"
         # Who holds the VIP, with the check's weight as keepalived applies it (the sum, kept
         # within 1..254): on a healthy group the MASTER alone has the highest priority; when the
         # MASTER's HAProxy is down, another node's is higher (weight 0 puts it in FAULT instead).
+
         def effective(host, healthy):
-            _, priority, _, tracks = nodes[host]
+            _unused, priority, _unused, tracks = nodes[host]
             weight = check_weight(confs[host]) if tracks else 0
             return max(1, min(254, priority + (max(weight, 0) if healthy else min(weight, 0))))
         if "MASTER" in states:

@@ -88,7 +88,7 @@ def test_failures_are_red_only_in_their_window_and_the_lanes_change_colour_at_th
         assert all(green(rows[y][x]) == ok for y in range(top, middle)), t
 
     lb1_top, lb1_bottom = layout["lanes"]["lb1"]
-    lb2_top, _ = layout["lanes"]["lb2"]
+    lb2_top, _unused = layout["lanes"]["lb2"]
     assert bottom <= lb1_top < lb1_bottom <= lb2_top
     change = x_of(layout, BASE + 2.0, start, end)
     row = rows[lb1_top + 2]  # above the state names written in the lane
@@ -103,9 +103,9 @@ def test_no_requests_and_a_single_state_still_draw(tmp_path):
 
     width, height, rows = read_png(path)
     assert (width, height) == layout["size"]
-    top, _, bottom = layout["requests"]
+    top, _unused, bottom = layout["requests"]
     x0, x1 = layout["plot"]
     panel = [rows[y][x] for y in range(top, bottom) for x in range(x0, x1)]
     assert not any(red(p) or green(p) for p in panel)
-    lane_top, _ = layout["lanes"]["lb1"]
+    lane_top, _unused = layout["lanes"]["lb1"]
     assert all(green(rows[lane_top + 2][x]) for x in range(x0, x1))

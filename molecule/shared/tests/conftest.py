@@ -21,7 +21,7 @@ import pytest
 import testinfra
 # The harness (tests/harness) is shared with make bench: probes, holders, failure injections.
 # The tests import these from here.
-from hapair_harness import crash_bound, kill, kill_haproxy, revive_haproxy, running, start, wait_until  # noqa: F401
+from hapair_harness import crash_bound, kill, running, start, wait_until  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -103,7 +103,7 @@ def assert_outsider_kept_out(lbs, master, let_in, let_out):
     then, with let_in run on every node (a rule of the test's own that accepts them), the same
     adverts take the MASTERship away, so the firewall, not a broken packet, stopped them. let_out
     undoes let_in, also on failure, and the master takes the VIP back."""
-    host, _ = outsider()
+    host, _unused = outsider()
     host.check_output(f"python3 -c '{ADVERT.format(vip=VIP)}'")
     assert holders(lbs) == [master] and vrrp_state(lbs[master]) == "MASTER"
     try:
@@ -143,7 +143,7 @@ def http_get(path="/", timeout=2.0, vip=None):
 
 def assert_vip_served_by(lbs, node, timeout):
     """The VIP moves to node alone within timeout seconds, and HTTP through it is answered."""
-    settled, _ = wait_until(lambda: holders(lbs) == [node], timeout=timeout)
+    settled, _unused = wait_until(lambda: holders(lbs) == [node], timeout=timeout)
     assert settled, f"{node} did not hold {VIP} alone within {timeout} s: holders {holders(lbs)}"
     answer = http_get()
     assert answer is not None and answer[0] == 200, f"no HTTP answer through {VIP} held by {node}"
@@ -158,7 +158,7 @@ def vrrp_state(host, instance="VI_1"):
 def ansible_json(cmd, timeout=120):
     """Run an ansible command with the JSON callback: (returncode, parsed output)."""
     env = {**os.environ, "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1"}
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, check=False)
     return done.returncode, json.loads(done.stdout)
 
 
@@ -166,7 +166,7 @@ def vip_status(node, **args):
     """Run hapair.loadbalancer.vip_status on one node; its result (failed or not)."""
     # No -a without arguments: Ansible would read "{}" as the raw parameters the module has none of.
     cmd = ["ansible", "-i", INVENTORY, node, "-m", "hapair.loadbalancer.vip_status"] + (["-a", json.dumps(args)] if args else [])
-    _, out = ansible_json(cmd)
+    _unused, out = ansible_json(cmd)
     return out["plays"][0]["tasks"][0]["hosts"][node]
 
 
@@ -200,7 +200,7 @@ def run_playbook(playbook, *args, timeout=600):
         cmd += ["-e", EXTRA_VARS]
     cmd += list(args)
     env = {**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"}
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, check=False)
     return done.returncode, done.stdout + done.stderr
 
 
@@ -256,7 +256,7 @@ def fingerprint(lbs):
 def state_changes(before, after):
     """What differs between two fingerprints, node by node, as unified diffs (empty: nothing)."""
     return {name: "\n".join(difflib.unified_diff(before[name].splitlines(), after.get(name, "").splitlines(),
-                                                  "before", "after", lineterm="", n=1))
+                                                 "before", "after", lineterm="", n=1))
             for name in before if before[name] != after.get(name)}
 
 
@@ -274,7 +274,7 @@ def crash_and_return(lbs, master, backup, vips=None, priority=240):
     kill(master)
     try:
         for vip in vips:
-            moved, _ = wait_until(lambda: served(lbs, vip, backup), timeout=crash_bound(priority), interval=0.05)
+            moved, _unused = wait_until(lambda: served(lbs, vip, backup), timeout=crash_bound(priority), interval=0.05)
             assert moved, f"{backup} did not serve {vip} within {crash_bound(priority):.2f} s: holders {holders(lbs, vip)}"
     finally:
         start(master)
@@ -307,9 +307,9 @@ def pytest_runtest_makereport(item, call):
         done = subprocess.run(
             ["podman", "exec", name, "sh", "-c",
              "journalctl -u keepalived -n 25 --no-pager -o short-precise; ip -o addr show; date +%T.%N"],
-            capture_output=True, text=True, timeout=30,
+            capture_output=True, text=True, timeout=30, check=False,
         )
         report.sections.append((f"{name}: keepalived journal, addresses, clock", done.stdout + done.stderr))
     family = "-6" if ":" in VIP else "-4"
-    neigh = subprocess.run(["ip", family, "neigh", "show", VIP], capture_output=True, text=True).stdout
+    neigh = subprocess.run(["ip", family, "neigh", "show", VIP], capture_output=True, text=True, check=False).stdout
     report.sections.append(("this host's neighbour entry for the VIP", neigh or "(none)"))

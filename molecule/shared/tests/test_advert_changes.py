@@ -8,7 +8,7 @@ compatible; a new VRRP group (VRID, transport) leaves a short gap with no holder
 import json
 
 import pytest
-from conftest import EXTRA_VARS, LB_NODES, VIP, run_site
+from conftest import LB_NODES, VIP, run_site
 from hapair_harness import crash_bound
 from hapair_harness.changes import RESTARTS, advert_kinds, configured_vips, measure
 
@@ -46,7 +46,7 @@ def figures(lbs):
             run_site()
 
 
-@pytest.mark.parametrize("kind", [kind for kind, _ in kinds()])
+@pytest.mark.parametrize("kind", [kind for kind, _unused in kinds()])
 def test_each_kind_never_has_two_holders(figures, kind):
     result = figures.get(kind)
     assert result is not None, f"an earlier kind failed: {[(k, r['rc']) for k, r in figures.items()]}"

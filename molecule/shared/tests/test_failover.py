@@ -4,9 +4,10 @@ VIP and vip_status. Each test starts from a healthy pair and leaves one behind, 
 
 import pytest
 from conftest import (
-    LB_NODES, VIP, assert_vip_served_by, crash_bound, group_verdict, holders, http_get, kill, kill_haproxy,
-    revive_haproxy, served, start, vip_status, wait_until,
+    LB_NODES, VIP, assert_vip_served_by, crash_bound, group_verdict, holders, http_get, kill, served, start,
+    vip_status, wait_until,
 )
+from hapair_harness import kill_haproxy, revive_haproxy
 
 pytestmark = pytest.mark.scenarios("default", "roles")
 
@@ -84,7 +85,7 @@ def test_split_brain_is_named_and_heals(healthy):
     rule = "INPUT -p vrrp -m comment --comment hapair-test-split-brain -j DROP"
     try:
         backup.check_output(f"iptables -I {rule}")
-        split, _ = wait_until(lambda: sorted(holders(lbs)) == sorted(LB_NODES), timeout=CRASH_BOUND + 2)
+        split, _unused = wait_until(lambda: sorted(holders(lbs)) == sorted(LB_NODES), timeout=CRASH_BOUND + 2)
         assert split, f"cutting VRRP did not split the pair: holders {holders(lbs)}"
         passed, messages = group_verdict()
         assert not passed
@@ -108,7 +109,7 @@ def test_an_outage_is_named(healthy):
         assert wait_until(lambda: holders(lbs) == [], timeout=5)[0]
         passed, messages = group_verdict()
         assert not passed
-        assert any(m.startswith(f"OUTAGE: no node of group") and VIP in m for m in messages), messages
+        assert any(m.startswith("OUTAGE: no node of group") and VIP in m for m in messages), messages
     finally:
         for host in lbs.values():
             host.run("systemctl start keepalived")

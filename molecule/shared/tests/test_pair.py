@@ -18,7 +18,7 @@ def test_exactly_one_node_holds_the_vip_and_it_is_the_master(lbs):
 
 
 def test_http_through_the_vip_reaches_both_backends(lbs):
-    answers = [http_get() for _ in range(10)]
+    answers = [http_get() for _unused in range(10)]
     assert all(a is not None and a[0] == 200 for a in answers), answers
     served_by = {a[1].strip().removeprefix("backend ") for a in answers}
     assert served_by == set(BACKENDS)

@@ -53,7 +53,7 @@ def foreigner():
     host.run(f"cat > /etc/keepalived/keepalived.conf <<'EOF'\n{FOREIGN_CONF}EOF")
     host.run("systemctl restart keepalived")
     try:
-        advertising, _ = wait_until(lambda: FOREIGN_VIP in host.check_output("ip -4 -o addr show dev eth0"), timeout=20)
+        advertising, _unused = wait_until(lambda: FOREIGN_VIP in host.check_output("ip -4 -o addr show dev eth0"), timeout=20)
         assert advertising, f"the foreign keepalived on {FOREIGN} did not become MASTER of VRID 53"
         yield {"host": host, "address": foreign_address(host)}
     finally:

@@ -32,7 +32,7 @@ def cut_off(host, addresses):
 
 def reconnect(host):
     """Every rule cut_off added, gone (bounded: one per backend and a few to spare)."""
-    for _ in range(2 * len(BACKENDS) + 2):
+    for _unused in range(2 * len(BACKENDS) + 2):
         rules = [line for line in host.check_output("iptables -S OUTPUT").splitlines() if MARK in line]
         if not rules:
             return
@@ -47,7 +47,7 @@ def test_a_master_cut_off_from_its_backends_gives_the_vip_away(lbs):
         # HAProxy marks the servers DOWN (3 failed checks, 2 s apart), the monitor URI answers 503,
         # keepalived's check fails twice (2 s apart): LB1 loses 20 and LB2 takes over after its
         # down timer. HTTP through the VIP is answered by LB2.
-        moved, _ = wait_until(lambda: served(lbs, VIP, LB2), timeout=30, interval=0.5)
+        moved, _unused = wait_until(lambda: served(lbs, VIP, LB2), timeout=30, interval=0.5)
         assert moved, f"{LB2} did not take {VIP} from {LB1}, cut off from its backends: holders {holders(lbs)}"
         status = vip_status(LB1, expect="backup")
         assert status["vips"][0]["effective_priority"] == status["vips"][0]["base_priority"] - 20, status
@@ -77,7 +77,7 @@ def at_full_priority(node):
 
 def served_by(count=20):
     """The backends that answered count requests through the VIP (each on a new connection)."""
-    answers = [http_get() for _ in range(count)]
+    answers = [http_get() for _unused in range(count)]
     assert all(a is not None and a[0] == 200 for a in answers), answers
     return {a[1].strip().removeprefix("backend ") for a in answers}
 

@@ -22,14 +22,14 @@ def test_each_vip_is_served_from_its_home_node(lbs):
 def test_one_node_carries_both_vips_and_each_returns_home(lbs):
     kill(LB1)
     try:
-        both, _ = wait_until(lambda: served(lbs, VIP_A, LB2) and served(lbs, VIP_B, LB2),
-                             timeout=crash_bound(240), interval=0.05)
+        both, _unused = wait_until(lambda: served(lbs, VIP_A, LB2) and served(lbs, VIP_B, LB2),
+                                   timeout=crash_bound(240), interval=0.05)
         assert both, f"{LB2} did not serve both VIPs within {crash_bound(240):.2f} s"
         status = vip_status(LB2, expect="master")
         assert not status.get("failed") and sorted(status["holds"]) == sorted([VIP_A, VIP_B]), status
     finally:
         start(LB1)
-    home, _ = wait_until(lambda: served(lbs, VIP_A, LB1) and served(lbs, VIP_B, LB2), timeout=60)
+    home, _unused = wait_until(lambda: served(lbs, VIP_A, LB1) and served(lbs, VIP_B, LB2), timeout=60)
     assert home, "the VIPs did not return home"
 
 

@@ -34,7 +34,7 @@ def test_a_crashed_master_is_replaced_within_the_fast_down_timer(lbs):
     with Probe(target=(VIP, 80)) as probe:
         kill(LB1)
         try:
-            moved, _ = wait_until(lambda: served(lbs, VIP, LB2), timeout=bound, interval=0.02)
+            moved, _unused = wait_until(lambda: served(lbs, VIP, LB2), timeout=bound, interval=0.02)
             assert moved, f"{LB2} did not serve {VIP} within {bound:.2f} s: holders {holders(lbs)}"
         finally:
             start(LB1)

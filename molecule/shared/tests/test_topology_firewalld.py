@@ -63,7 +63,7 @@ def test_the_rules_hold_across_a_reload(lbs):
         host.check_output("firewall-cmd --reload")
     assert {name: rich_rules(host) for name, host in lbs.items()} == before
     # The nodes still hear each other: the MASTER stays, the BACKUP stays BACKUP.
-    for _ in range(3):
+    for _unused in range(3):
         assert holders(lbs) == [MASTER]
         time.sleep(1)
     assert vrrp_state(lbs[MASTER]) == "MASTER" and vrrp_state(lbs[BACKUP]) == "BACKUP"
@@ -118,7 +118,7 @@ def test_a_new_port_is_taken_out_by_a_rollback_and_by_the_next_run_without_it(lb
 
 def test_adverts_from_outside_the_group_are_dropped(lbs):
     """The MASTER's zone, trusted, accepts everything: the collection's drop alone keeps them out."""
-    _, address = outsider()
+    _unused, address = outsider()
     rule = f'rule priority="-32200" family="ipv4" source address="{address}" protocol value="vrrp" accept'
     assert_outsider_kept_out(lbs, MASTER, f"firewall-cmd --zone=$(firewall-cmd --get-zone-of-interface=eth0) --add-rich-rule='{rule}'",
                              f"firewall-cmd --zone=$(firewall-cmd --get-zone-of-interface=eth0) --remove-rich-rule='{rule}'")

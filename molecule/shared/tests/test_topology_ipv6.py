@@ -108,4 +108,3 @@ def test_unicast_ipv6_sends_to_the_peer_and_the_firewall_follows(lbs):
     assert wait_until(lambda: served(lbs, VIP, LB1), timeout=15)[0], holders(lbs)
     stop_and_hand_over(lbs, LB1, LB2)
     assert wait_until(lambda: served(lbs, VIP, LB1), timeout=15)[0], holders(lbs)
-

@@ -74,5 +74,5 @@ def test_every_transition_runs_its_hook_as_the_script_user(lbs):
         assert keepalived_transitions(host, start) == expected[name], name
         assert recorded_transitions(host, start) == expected[name], name
         calls = hook_calls(host, start)
-        assert [state for _, state in calls] == expected[name], (name, calls)
-        assert {user for user, _ in calls} == {"keepalived_script"}, calls
+        assert [state for _unused, state in calls] == expected[name], (name, calls)
+        assert {user for user, _unused in calls} == {"keepalived_script"}, calls

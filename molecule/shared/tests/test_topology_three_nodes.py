@@ -17,14 +17,14 @@ def test_the_first_node_holds_the_vip(lbs):
 def test_the_vip_goes_to_the_highest_survivor_then_the_last(lbs):
     try:
         kill(LB1)
-        second, _ = wait_until(lambda: served(lbs, VIP, LB2), timeout=crash_bound(240), interval=0.05)
+        second, _unused = wait_until(lambda: served(lbs, VIP, LB2), timeout=crash_bound(240), interval=0.05)
         assert second, f"{LB2} (240) did not take {VIP}: holders {holders(lbs)}"
         kill(LB2)
-        last, _ = wait_until(lambda: served(lbs, VIP, LB3), timeout=crash_bound(230), interval=0.05)
+        last, _unused = wait_until(lambda: served(lbs, VIP, LB3), timeout=crash_bound(230), interval=0.05)
         assert last, f"{LB3} (230) did not take {VIP}: holders {holders(lbs)}"
         assert not vip_status(LB3, expect="master").get("failed")
     finally:
         start(LB2)
         start(LB1)
-    back, _ = wait_until(lambda: served(lbs, VIP, LB1), timeout=90)
+    back, _unused = wait_until(lambda: served(lbs, VIP, LB1), timeout=90)
     assert back, holders(lbs)

@@ -93,7 +93,7 @@ def test_tls_1_1_is_refused_by_a_client_that_would_speak_it():
         listener.settimeout(5)
 
         def accept_one():
-            conn, _ = listener.accept()
+            conn, _unused = listener.accept()
             try:
                 with server.wrap_socket(conn, server_side=True):
                     pass
@@ -113,7 +113,7 @@ def test_tls_1_1_is_refused_by_a_client_that_would_speak_it():
 def test_plain_http_is_redirected_to_https():
     answer = http_get("/some/page?q=1")
     assert answer is not None, "no answer on port 80"
-    status, _, headers = answer
+    status, _unused, headers = answer
     assert status == 301 and headers["Location"] == "https://hapair-test/some/page?q=1", (status, dict(headers))
 
 
@@ -237,7 +237,7 @@ def test_the_backup_takes_over_with_the_same_certificate_the_clients_stickiness_
     assert wait_until(lambda: table(backup) == entries, timeout=5)[0], (entries, table(backup))
     kill(LB1)
     try:
-        served, _ = wait_until(lambda: holders(lbs) == [LB2] and get() is not None, timeout=crash_bound(240) + 2)
+        served, _unused = wait_until(lambda: holders(lbs) == [LB2] and get() is not None, timeout=crash_bound(240) + 2)
         assert served, holders(lbs)
         assert serial(get()[3]["certificate"]) == before
         # Without the shared entry the BACKUP would send the client to web1.

@@ -59,8 +59,8 @@ def measure(apply, nodes, vips, target, expected, timeout=60, settle=1.0):
     with HolderWatch(nodes, vips) as watch, Probe(target, timeout=2.0) as probe:
         started = time.time()
         rc, output = apply()
-        settled, _ = wait_until(lambda: all(len(holders(nodes, vip)) == (1 if vip in expected else 0) for vip in vips),
-                                timeout=timeout)
+        settled, _unused = wait_until(lambda: all(len(holders(nodes, vip)) == (1 if vip in expected else 0) for vip in vips),
+                                      timeout=timeout)
         time.sleep(settle)
         ended = time.time()
     after = {vip: list(watch.holders_now(vip)) for vip in vips}

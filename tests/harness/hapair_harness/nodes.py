@@ -8,7 +8,7 @@ import time
 
 def node_run(name, command, check=True, timeout=300):
     """Run a shell command in a node's container: the CompletedProcess."""
-    done = subprocess.run(["podman", "exec", name, "bash", "-c", command], capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(["podman", "exec", name, "bash", "-c", command], capture_output=True, text=True, timeout=timeout, check=False)
     if check and done.returncode != 0:
         raise RuntimeError(f"{name}: {command!r} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
     return done
@@ -16,13 +16,13 @@ def node_run(name, command, check=True, timeout=300):
 
 def running(name):
     """Whether the node's container runs (a crash test kills it)."""
-    out = subprocess.run(["podman", "inspect", "-f", "{{.State.Running}}", name], capture_output=True, text=True)
+    out = subprocess.run(["podman", "inspect", "-f", "{{.State.Running}}", name], capture_output=True, text=True, check=False)
     return out.stdout.strip() == "true"
 
 
 def holds(name, vip):
     """Whether the node's kernel holds vip now (False for a stopped container)."""
-    done = subprocess.run(["podman", "exec", name, "ip", "-o", "addr", "show"], capture_output=True, text=True)
+    done = subprocess.run(["podman", "exec", name, "ip", "-o", "addr", "show"], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         return False
     return vip in {line.split()[3].split("/")[0] for line in done.stdout.splitlines() if len(line.split()) > 3}

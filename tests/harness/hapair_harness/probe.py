@@ -138,8 +138,8 @@ class Probe:
         """Some probe failed, and probes have succeeded for `settled` seconds since the last
         failure (longer than a probe may take, so none still in flight can fail)."""
         results = self.snapshot()
-        failed = [t for t, ok, _ in results if not ok]
-        return bool(failed) and any(ok and t >= failed[-1] + settled for t, ok, _ in results)
+        failed = [t for t, ok, _unused in results if not ok]
+        return bool(failed) and any(ok and t >= failed[-1] + settled for t, ok, _unused in results)
 
     def outages(self):
         """Each run of failed probes, in the order they were sent: (when its first failure was
@@ -181,7 +181,7 @@ class Probe:
         else:
             outage = runs[-1][1] - runs[0][0]
             longest = max(back - first for first, back in runs)
-        return {"outage": outage, "longest": longest, "failed": sum(1 for _, ok, _ in results if not ok),
+        return {"outage": outage, "longest": longest, "failed": sum(1 for _unused, ok, _unused in results if not ok),
                 "sent": len(results), "windows": len(runs), "errors": dict(self.errors), "cut_short": self.cut_short}
 
 

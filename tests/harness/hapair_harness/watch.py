@@ -30,7 +30,7 @@ _EVENT = re.compile(
 
 def _canonical(address):
     """One spelling per address (fd00:0::100 is fd00::100), with any /prefix dropped."""
-    return str(ipaddress.ip_address(str(address).split("/")[0]))
+    return str(ipaddress.ip_address(str(address).split("/", maxsplit=1)[0]))
 
 
 def parse_monitor_line(line, utcoffset=None):

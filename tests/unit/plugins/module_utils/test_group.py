@@ -245,7 +245,7 @@ def test_listeners_are_the_binds_on_the_groups_vips():
                                          {"address": "FD48:6170:6169:7230::100", "port": 443}]},
                  {"name": "b", "binds": [{"address": "192.168.230.100", "port": 80}, {"address": "127.0.0.1", "port": 9}]}]
     assert g.listeners(built, frontends) == [{"address": "192.168.230.100", "port": 80},
-                                              {"address": "fd48:6170:6169:7230::100", "port": 443}]
+                                             {"address": "fd48:6170:6169:7230::100", "port": 443}]
     assert g.frontend_ports(frontends) == [80, 443, 9]
 
 
@@ -623,7 +623,7 @@ def test_a_name_that_is_no_group_would_match_nothing_and_is_refused(value):
 
 
 def test_without_the_default_group_the_message_says_none_was_given():
-    _, problem = g.play_group(None, {"all": ["a"], "ungrouped": ["a"]})
+    _unused, problem = g.play_group(None, {"all": ["a"], "ungrouped": ["a"]})
     assert problem.startswith("hapair_lb_group is not given (with -e: a play's hosts cannot see inventory variables), "
                               "so the group is 'lb', and the inventory has no such group")
     assert problem.endswith("the inventory's groups: none")

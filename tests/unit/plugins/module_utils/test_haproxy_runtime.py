@@ -41,7 +41,7 @@ def haproxy_socket(tmp_path):
     asked = []
 
     def answer():
-        conn, _ = server.accept()
+        conn, _unused = server.accept()
         with conn:
             asked.append(conn.recv(1024).decode())
             conn.sendall(SHOW_STAT.encode())
@@ -73,16 +73,16 @@ def test_a_socket_that_answers_too_slowly_or_too_much_is_refused_whole(tmp_path)
     server.listen(2)
 
     def trickle():
-        conn, _ = server.accept()
+        conn, _unused = server.accept()
         with conn:
             conn.recv(1024)
             try:
-                for _ in range(20):  # a byte every 0.05 s: each read is quick, the whole is not
+                for _unused in range(20):  # a byte every 0.05 s: each read is quick, the whole is not
                     conn.sendall(b"#")
                     time.sleep(0.05)
             except OSError:  # the client gave up
                 pass
-        conn, _ = server.accept()
+        conn, _unused = server.accept()
         with conn:
             conn.recv(1024)
             conn.sendall(b"# " + b"x" * 2048)

@@ -13,7 +13,7 @@ PLAIN = {"name": "web", "servers": [{"name": "a", "address": "192.0.2.21", "port
 
 def test_the_model_names_each_member_at_the_address_it_sends_vrrp_from():
     assert model(LAB, [LAB_VI])["peers"] == [{"name": "lab-lb1", "address": "192.168.213.11"},
-                                            {"name": "lab-lb2", "address": "192.168.213.12"}]
+                                             {"name": "lab-lb2", "address": "192.168.213.12"}]
     # Never a VIP, though ds-lb1 holds both.
     assert [x["address"] for x in model(DS, [V4, V6])["peers"]] == ["192.168.230.11", "192.168.230.12", "192.168.230.13"]
 
@@ -41,7 +41,7 @@ def test_the_backend_lines_share_the_table_with_the_peers():
 
 def test_bad_stickiness_is_refused_with_the_fix():
     found = p.backend_problems("haproxy_backends[0] (x)", {**STICKY, "stickiness": "cookie", "stick_table_size": "1 m",
-                                                            "stick_table_expire": "-5"})
+                                                           "stick_table_expire": "-5"})
     assert found == [
         "haproxy_backends[0] (x).stickiness is 'cookie': use source (the client's address), or leave it out for none",
         "haproxy_backends[0] (x).stick_table_size is '1 m': use a whole number of entries with an optional k, m or g, "

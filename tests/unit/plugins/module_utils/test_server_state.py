@@ -5,7 +5,7 @@ import pytest
 from ansible_collections.hapair.loadbalancer.plugins.module_utils import validation as v
 
 BACKENDS = [{"name": "web", "servers": [{"name": "web1", "address": "192.0.2.21", "port": 80},
-                                         {"name": "web2", "address": "192.0.2.22", "port": 80}]}]
+                                        {"name": "web2", "address": "192.0.2.22", "port": 80}]}]
 
 
 @pytest.mark.parametrize("state, call", [("drain", {"state": "drain", "drain": True}),

@@ -81,7 +81,8 @@ def test_avoided_members_tie_and_either_may_win():
 def test_maintenance_hands_over_first_then_leaves_the_election():
     built = model(LAB, [LAB_VI])
     on = s.maintenance_plan(built, {}, "lab-lb1", True)
-    assert on == {"before": {"lab-lb1": "normal", "lab-lb2": "normal"}, "steps": [{"standings": {"lab-lb1": "avoid", "lab-lb2": "normal"}, "enforce": True},
+    assert on == {"before": {"lab-lb1": "normal", "lab-lb2": "normal"},
+                  "steps": [{"standings": {"lab-lb1": "avoid", "lab-lb2": "normal"}, "enforce": True},
                             {"standings": {"lab-lb1": "maintenance", "lab-lb2": "normal"}, "enforce": True}],
                   "problems": []}
     off = s.maintenance_plan(built, reports(lab_lb1="maintenance"), "lab-lb1", False)

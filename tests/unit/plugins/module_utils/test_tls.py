@@ -28,9 +28,9 @@ def test_a_complete_chain_in_order_with_its_key_passes(ca):
 
 
 def test_a_key_that_does_not_match_is_refused_without_showing_either(ca):
-    cert, _ = ca.server()
+    cert, _unused = ca.server()
     other = key()
-    problems, _ = judge([entry("site", [cert, ca.mid], other)], ca)
+    problems, _unused = judge([entry("site", [cert, ca.mid], other)], ca)
     assert problems == ["haproxy_certificates[0] (site): the key does not match the certificate (CN=www.example.test): "
                         "give the key it was issued for, or the certificate issued for this key"]
     secret = pem(other)
@@ -39,25 +39,25 @@ def test_a_key_that_does_not_match_is_refused_without_showing_either(ca):
 
 def test_an_expired_or_future_certificate_is_refused(ca):
     cert, cert_key = ca.server(start=NOW - 400 * DAY, end=NOW - DAY)
-    problems, _ = judge([entry("old", [cert, ca.mid], cert_key)], ca)
+    problems, _unused = judge([entry("old", [cert, ca.mid], cert_key)], ca)
     assert len(problems) == 1 and "(old): CN=www.example.test expired on" in problems[0] and "renew it" in problems[0]
     cert, cert_key = ca.server(start=NOW + 2 * DAY, end=NOW + 90 * DAY)
-    problems, _ = judge([entry("soon", [cert, ca.mid], cert_key)], ca)
+    problems, _unused = judge([entry("soon", [cert, ca.mid], cert_key)], ca)
     assert len(problems) == 1 and "is not valid before" in problems[0]
 
 
 def test_a_chain_out_of_order_or_incomplete_is_refused(ca):
     cert, cert_key = ca.server()
-    problems, _ = judge([entry("site", [ca.mid, cert], cert_key)], ca)
+    problems, _unused = judge([entry("site", [ca.mid, cert], cert_key)], ca)
     # The first certificate is then the intermediate: its key is not the server's either.
     assert any("is not issued by the one after it" in p and "put the chain in order" in p for p in problems), problems
-    problems, _ = judge([entry("site", [cert], cert_key)], ca)
+    problems, _unused = judge([entry("site", [cert], cert_key)], ca)
     assert problems == ["haproxy_certificates[0] (site).certificate: the chain stops at CN=www.example.test, whose issuer "
                         "(CN=hapair test intermediate) is neither in it nor a trusted CA: append the intermediate "
                         "certificates; for a private CA, give its root in haproxy_certificate_trust"]
     # haproxy_certificate_trust (PEM) is what a private CA's chain may end at.
     assert tls.certificate_problems([entry("site", [cert, ca.mid], cert_key)], trust=pem(ca.root))[0] == []
-    problems, _ = tls.certificate_problems([entry("site", [cert, ca.mid], cert_key)], trust="not pem")
+    problems, _unused = tls.certificate_problems([entry("site", [cert, ca.mid], cert_key)], trust="not pem")
     assert len(problems) == 1 and problems[0].startswith("haproxy_certificate_trust holds no PEM certificate"), problems
 
 
@@ -86,7 +86,7 @@ def test_names_keys_and_pem_are_judged_each(ca):
         "is no private key in PEM": [{**good, "key": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"}],
     }
     for expect, certificates in cases.items():
-        problems, _ = judge(certificates, ca)
+        problems, _unused = judge(certificates, ca)
         assert any(expect in p for p in problems), (expect, problems)
     assert "give a list" in judge({"name": "x"}, ca)[0][0]
     # Unused by any frontend: written, but not served; said as a warning.
@@ -148,7 +148,6 @@ def test_the_words_haproxy_cfg_gets():
     assert tls.named_content(pair, "b") == "B\nKB\n" and tls.named_content(pair, "c") == ""
 
 
-
 def test_a_tls_backend_on_the_system_cas_must_name_what_it_verifies():
     assert tls.backend_problems("b", {"ssl": True}) == [
         "b: verify_host is missing: with the system's CAs and no name to check, HAProxy would take any publicly "
@@ -160,7 +159,7 @@ def test_a_tls_backend_on_the_system_cas_must_name_what_it_verifies():
 
 def test_a_controller_without_a_ca_bundle_says_so(ca):
     cert, cert_key = ca.server()
-    problems, _ = tls.certificate_problems([entry("site", [cert, ca.mid], cert_key)], anchors=[])
+    problems, _unused = tls.certificate_problems([entry("site", [cert, ca.mid], cert_key)], anchors=[])
     assert len(problems) == 1 and "the controller has no CA bundle" in problems[0], problems
 
 

@@ -33,7 +33,8 @@ def instance(**over):
     return {"name": "VI_1", "virtual_router_id": 51, "vips": ["192.0.2.100/24"], **over}
 
 
-def problems(instances, me="lb1", facts=FACTS, **settings):
+def problems(instances, me="lb1", facts=None, **settings):
+    facts = FACTS if facts is None else facts
     resolved = resolve(instances, {**SETTINGS, "instances": instances, **settings}, NODES, me)
     return v.keepalived_problems(resolved, facts, instances)
 
@@ -159,12 +160,12 @@ def test_a_consistent_group_is_fine():
     ({"lb2": ({"name": "VI_2"}, {})}, "keepalived_instances (VI_1) is defined on lb1 but not on lb2"),
 ])
 def test_group_rules(per_node, expected):
-    found, _ = group(views(**per_node))
+    found, _unused = group(views(**per_node))
     assert any(expected in p for p in found), found
 
 
 def test_the_password_is_compared_by_hash_and_never_shown():
-    found, _ = group(views(lb2=({}, {"auth_pass": "Zq9!pw"})))
+    found, _unused = group(views(lb2=({}, {"auth_pass": "Zq9!pw"})))
     assert found and not any("s3cret" in p or "Zq9!pw" in p for p in found)
 
 
@@ -177,23 +178,23 @@ def test_a_weight_that_cannot_move_the_vip_is_rejected_or_warned():
 
 def test_a_positive_weight_that_saturates_would_hand_a_healthy_pair_s_vip_away():
     # 250 + 20 and 240 + 20 are both held at 254: a tie, which the higher address wins.
-    found, _ = group(views(lb1=({"priority": 250}, {}), lb2=({"priority": 240}, {})), weight=20)
+    found, _unused = group(views(lb1=({"priority": 250}, {}), lb2=({"priority": 240}, {})), weight=20)
     assert any("keepalived_check_weight is 20, and on a healthy group the two highest priorities become the same, "
                "254 (lb1 at 250 + 20 = 270, held at 254, lb2 at 240 + 20 = 260, held at 254)" in p for p in found), found
     # A positive weight that stays below the cap moves the VIP when HAProxy dies: fine.
     assert group(views(lb1=({"priority": 200}, {}), lb2=({"priority": 190}, {})), weight=20) == ([], [])
     # The top node's HAProxy unwatched: the second one's weight lifts it above, and the message says so.
-    found, _ = group(views(lb1=({"priority": 200}, {"track_haproxy": False}), lb2=({"priority": 190}, {})), weight=20)
+    found, _unused = group(views(lb1=({"priority": 200}, {"track_haproxy": False}), lb2=({"priority": 190}, {})), weight=20)
     assert any("the two highest priorities swap places, lb2 above lb1 (lb1 at 200, lb2 at 190 + 20 = 210): "
                "lb2 then holds the VIP" in p for p in found), found
 
 
 def test_a_weight_is_judged_by_its_effect_with_the_arithmetic():
     # With a positive weight the dead node keeps its base, the healthy one gains the weight.
-    found, _ = group(views(lb1=({"priority": 200}, {}), lb2=({"priority": 190}, {})), weight=5)
+    found, _unused = group(views(lb1=({"priority": 200}, {}), lb2=({"priority": 190}, {})), weight=5)
     assert any("a MASTER whose HAProxy dies would keep the VIP (lb1 at 200, lb2 at 190 + 5 = 195)" in p
                for p in found), found
-    found, _ = group(views(), weight=-10)
+    found, _unused = group(views(), weight=-10)
     assert any("(lb1 at 100 - 10 = 90, lb2 at 90)" in p for p in found), found
 
 
@@ -206,7 +207,7 @@ def test_a_weight_given_with_e_means_what_the_vars_file_means():
 
 def test_the_weight_is_not_blamed_for_what_no_weight_mends():
     # Equal priorities: only "not distinct". The top node's HAProxy unwatched: no weight acts there.
-    found, _ = group(views(lb2=({"priority": 100}, {})))
+    found, _unused = group(views(lb2=({"priority": 100}, {})))
     assert not any("keepalived_check_weight" in p for p in found) and found, found
     assert group(views(lb1=({}, {"track_haproxy": False})), weight=-5) == ([], [])
 
@@ -258,7 +259,7 @@ def test_a_weight_of_zero_faults_the_node_and_is_fine():
 
 @pytest.mark.parametrize("weight", [-254, 254, 1000])
 def test_a_weight_outside_keepalived_s_range_is_refused(weight):
-    found, _ = group(views(), weight=weight)
+    found, _unused = group(views(), weight=weight)
     assert found == [f"keepalived_check_weight is {weight}: use a whole number from -253 to 253 (keepalived's range; "
                      "negative lowers a node whose HAProxy is down, 0 puts it into FAULT)"]
 
@@ -317,7 +318,7 @@ def test_stats_port_range():
 def test_unicast_peers_must_be_members_of_the_group():
     unicast = ({}, {"unicast": True})
     assert group(views(lb1=unicast, lb2=unicast)) == ([], [])
-    found, _ = group(views(lb1=({"unicast_peers": ["203.0.113.9"]}, {"unicast": True}), lb2=unicast))
+    found, _unused = group(views(lb1=({"unicast_peers": ["203.0.113.9"]}, {"unicast": True}), lb2=unicast))
     assert any("on lb1, unicast_peers has 203.0.113.9, which is no other member's unicast_src_ip (192.0.2.12)" in p
                for p in found), found
 

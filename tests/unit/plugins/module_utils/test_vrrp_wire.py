@@ -72,9 +72,9 @@ def test_what_is_no_advert_is_none(packet, family):
 def test_the_parser_survives_any_bytes():
     rng = random.Random(112)
     seeds = [ipv4(v2()), ipv6(v3()), ipv4(v3(family=4, vips=("192.0.2.1",)))]
-    for _ in range(20000):
+    for _unused in range(20000):
         packet = bytearray(rng.choice(seeds))
-        for _ in range(rng.randint(1, 6)):
+        for _unused in range(rng.randint(1, 6)):
             packet[rng.randrange(len(packet))] = rng.randrange(256)
         packet = bytes(packet[:rng.randint(0, len(packet))])
         w.parse_packet(packet, rng.choice([4, 6]))

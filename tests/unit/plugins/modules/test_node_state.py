@@ -2,7 +2,6 @@
 but Ansible's exit."""
 
 import hashlib
-import json
 import os
 
 import pytest
