@@ -84,6 +84,9 @@ def test_an_execution_environment_gets_the_collections_requirements_and_no_test_
     declared = yaml.safe_load((ROOT / "meta" / "execution-environment.yml").read_text())["dependencies"]
     python, system = ROOT / declared["python"], ROOT / declared["system"]
     assert python.name == "requirements.txt" and system.name == "bindep.txt"
+    # Both go into the tarball, which ansible-builder reads.
+    ignored = yaml.safe_load((ROOT / "galaxy.yml").read_text())["build_ignore"]
+    assert not {declared["python"], declared["system"], "meta"} & set(ignored), ignored
     tools = requirement_names(ROOT / "requirements-dev.txt")
     assert "molecule" in tools and "pytest" in tools
     assert not requirement_names(python) & tools, requirement_names(python) & tools
