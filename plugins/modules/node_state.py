@@ -236,7 +236,7 @@ state:
           description: How many VRRP adverts were heard in all.
           type: int
         seconds:
-          description: How long the node listened.
+          description: How long the node was asked to listen (0 where the listen was skipped).
           type: float
         interfaces:
           description: The interfaces listened on (empty for all).
