@@ -11,20 +11,20 @@ fi
 shopt -s nullglob
 mirror=""
 for f in /etc/apt/sources.list.d/*.sources; do
-  # deb822 stanzas: pick the URIs of the stanza whose Suites hold plain "bookworm".
-  mirror=$(awk 'BEGIN{RS=""} /Suites:[^\n]*bookworm([ \n]|$)/ && !/security/ {
+  # deb822 stanzas: pick the URIs of the stanza whose Suites hold plain "bookworm" or "trixie".
+  mirror=$(awk 'BEGIN{RS=""} /Suites:[^\n]*(bookworm|trixie)([ \n]|$)/ && !/security/ {
                  if (match($0, /URIs: *[^ \n]+/)) { s=substr($0, RSTART, RLENGTH); sub(/URIs: */, "", s); print s; exit } }' "$f")
   [[ -n "$mirror" ]] && break
 done
 if [[ -z "$mirror" ]]; then
   for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
     [[ -f "$f" ]] || continue
-    mirror=$(awk '$1=="deb" && $3=="bookworm" && $2 ~ /debian/ {print $2; exit}' "$f")
+    mirror=$(awk '$1=="deb" && ($3=="bookworm" || $3=="trixie") && $2 ~ /debian/ {print $2; exit}' "$f")
     [[ -n "$mirror" ]] && break
   done
 fi
 if [[ -z "$mirror" ]]; then
-  echo "debian-mirror.sh: no 'bookworm' apt source found under /etc/apt; add one (e.g. deb.debian.org), or name a mirror in HAPAIR_DEBIAN_MIRROR, and retry" >&2
+  echo "debian-mirror.sh: no 'bookworm' or 'trixie' apt source found under /etc/apt; add one (e.g. deb.debian.org), or name a mirror in HAPAIR_DEBIAN_MIRROR, and retry" >&2
   exit 1
 fi
 echo "$mirror"

@@ -99,7 +99,7 @@ def readme_check(root):
     """scripts/role-readmes.py --check on a checkout: its exit status and what it said."""
     script = ROOT / "scripts" / "role-readmes.py"
     result = subprocess.run([sys.executable, str(script), "--check", "--root", str(root)],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, check=False)
     return result.returncode, result.stdout + result.stderr
 
 
@@ -114,6 +114,11 @@ def test_the_readme_check_names_a_readme_its_spec_no_longer_matches(tmp_path):
     role = tmp_path / "roles" / "nonlocal_bind"
     (role / "meta").mkdir(parents=True)
     shutil.copy(ROOT / "roles" / "nonlocal_bind" / "README.md", role / "README.md")
+    (role / "defaults").mkdir()
+    shutil.copy(ROOT / "roles" / "nonlocal_bind" / "defaults" / "main.yml", role / "defaults" / "main.yml")
+    shutil.copy(ROOT / "roles" / "nonlocal_bind" / "meta" / "argument_specs.yml", role / "meta" / "argument_specs.yml")
+    # The copy is up to date: only the edit below can make the check fail.
+    assert readme_check(tmp_path)[0] == 0, readme_check(tmp_path)[1]
     spec = (ROOT / "roles" / "nonlocal_bind" / "meta" / "argument_specs.yml").read_text()
     assert "persists the settings across reboots" in spec
     (role / "meta" / "argument_specs.yml").write_text(spec.replace("persists the settings", "keeps the settings"))
