@@ -241,9 +241,10 @@ def fingerprint(lbs):
             # firewalld's rules, at runtime and permanently, where it runs (the firewalld scenario).
             # Sorted: firewalld lists a zone's rich rules in an order of its own, which a rule added
             # and removed again can change (their priorities, not that order, order them).
+            # A listing that fails fails the fingerprint (sort alone would hide it).
             " if systemctl -q is-active firewalld; then z=$(firewall-cmd --get-zone-of-interface=eth0) ||"
-            " z=$(firewall-cmd --get-default-zone); firewall-cmd --zone=$z --list-all | sort;"
-            " firewall-cmd --permanent --zone=$z --list-all | sort; fi"
+            " z=$(firewall-cmd --get-default-zone); r=$(firewall-cmd --zone=$z --list-all) || exit 1;"
+            " p=$(firewall-cmd --permanent --zone=$z --list-all) || exit 1; echo \"$r\" | sort; echo \"$p\" | sort; fi"
         )
         # The text itself, not a digest, so that a test that finds a change shows what changed;
         # but a line that may hold a password (auth_pass, stats auth, a userlist's) only as its digest.

@@ -73,9 +73,11 @@ def revive_haproxy(name):
 
 def crash_bound(priority, advert_int=1.0):
     """How long a BACKUP of this priority may take to serve after the MASTER dies: 3 adverts,
-    the skew (256 - priority) / 256 advert intervals, and two seconds of slack: CI runs two
-    scenarios side by side on two cores, and a poll (a request, a `podman exec` a node) can
-    lag there by a second (one such lag once failed a crash test at a slack of 1 s). Still far
-    below what a takeover without its gratuitous ARP takes (the neighbour entry's probes, 5 s
-    and more); `make bench` measures the real figure."""
-    return 3 * advert_int + (256 - priority) / 256 * advert_int + 2
+    the skew (256 - priority) / 256 advert intervals, and a slack of a second and one advert
+    interval: CI runs two scenarios side by side on two cores, where a poll (a request, a
+    `podman exec` a node) can lag by a second, and the last advert the BACKUP took can be up to
+    an interval old (one such lag failed a crash test at a slack of 1 s). A takeover whose
+    gratuitous ARP is lost takes longer still: the host's neighbour entry points at the dead
+    MASTER until it goes stale and is probed again (its delay alone is 5 s). `make bench`
+    measures the real figure."""
+    return 3 * advert_int + (256 - priority) / 256 * advert_int + 1 + advert_int
